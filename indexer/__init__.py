@@ -1,0 +1,1 @@
+"""The lower layer of medsearch: articles, the Whoosh schema, index storage, `index`."""

@@ -1,0 +1,105 @@
+"""The application factory: `create_app(settings)` returns the ASGI app; nothing runs at import."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from indexer.errors import (
+    ArticleNotFoundError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    MedsearchError,
+    QueryError,
+)
+from indexer.schema import build_query_parser, build_schema
+from indexer.settings import Settings
+from search_api.live_index import LiveIndex
+from search_api.routes import router
+
+logger = logging.getLogger("medsearch")
+
+# Only the app decides which HTTP status each of the project's errors means.
+STATUS_FOR_ERROR: dict[type[MedsearchError], int] = {
+    QueryError: 400,
+    ArticleNotFoundError: 404,
+    IndexNotFoundError: 503,
+    IndexCorruptError: 503,
+}
+
+
+def _error(status: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+async def _medsearch_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MedsearchError)
+    status = next((s for t, s in STATUS_FOR_ERROR.items() if isinstance(exc, t)), 500)
+    if status == 500:
+        logger.error("unmapped error on %s: %s", request.url.path, exc.message)
+        return _error(500, "Internal error; it has been logged.")
+    return _error(status, exc.message)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    messages = []
+    for error in exc.errors():
+        name = str(error["loc"][-1]) if error["loc"] else "request"
+        got = error.get("input")
+        shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+        messages.append(f"Parameter '{name}': {error['msg']}{shown}.")
+    return _error(400, " ".join(messages))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # The traceback goes to the log only; clients never see internals.
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    return _error(500, "Internal error; it has been logged.")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the API for `settings`; the index is opened when the app starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            generation, index = app.state.live_index.current()
+            logger.info("serving %s with %d documents", generation, index.doc_count())
+        except (IndexNotFoundError, IndexCorruptError) as error:
+            # Start anyway: /health says why, and a build published later is picked up.
+            logger.warning("%s", error.message)
+        yield
+
+    app = FastAPI(
+        title="medsearch",
+        summary="Full-text search over medical articles.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.live_index = LiveIndex(settings.index_dir)
+    app.state.query_parser = build_query_parser(build_schema())
+    app.include_router(router)
+    app.add_exception_handler(MedsearchError, _medsearch_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """App factory for uvicorn (`--factory`): settings from `MEDSEARCH_*` variables."""
+    return create_app(Settings.from_env(os.environ))

@@ -1,0 +1,40 @@
+"""Request dependencies, named as `Annotated` aliases so route signatures read plainly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from indexer.settings import Settings
+from search_api.live_index import LiveIndex
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_live_index(request: Request) -> LiveIndex:
+    """The index the app serves."""
+    live_index: LiveIndex = request.app.state.live_index
+    return live_index
+
+
+def get_searcher(request: Request) -> Iterator[Any]:
+    """A Whoosh searcher scoped to one request, closed when the request ends."""
+    with get_live_index(request).searcher() as searcher:
+        yield searcher
+
+
+def get_query_parser(request: Request) -> Any:
+    """The app's query parser, built once from the schema."""
+    return request.app.state.query_parser
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+LiveIndexDep = Annotated[LiveIndex, Depends(get_live_index)]
+SearcherDep = Annotated[Any, Depends(get_searcher)]
+QueryParserDep = Annotated[Any, Depends(get_query_parser)]

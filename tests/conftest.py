@@ -1,0 +1,56 @@
+"""Shared fixtures: a copy of the tiny corpus, an index built from it, and an API client."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.build import build_index
+from indexer.settings import Settings
+from search_api.app import create_app
+
+TEST_CORPUS = Path(__file__).parent / "corpus"
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """A private copy of the tiny test corpus that a test may change."""
+    target = tmp_path / "corpus"
+    shutil.copytree(TEST_CORPUS, target)
+    return target
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path, corpus_dir: Path) -> Path:
+    """An index folder holding one generation built from the tiny corpus."""
+    target = tmp_path / "index"
+    build_index(corpus_dir, target)
+    return target
+
+
+@pytest.fixture
+def settings(corpus_dir: Path, index_dir: Path) -> Settings:
+    """Settings pointing at the tiny corpus and its index."""
+    return Settings(corpus_dir=corpus_dir, index_dir=index_dir)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """An HTTP client for the app, with its lifespan run."""
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def write_article(folder: Path, name: str, text: str | bytes) -> Path:
+    """Write one article file below `folder` and return its path."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,102 @@
+"""Loading articles: the fields they yield and the errors that name file and field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from indexer.articles import Article, iter_corpus, load_article
+from indexer.errors import ArticleError
+from tests.conftest import write_article
+
+
+def _error_for(tmp_path: Path, text: str | bytes) -> ArticleError:
+    path = write_article(tmp_path, "bad.md", text)
+    with pytest.raises(ArticleError) as caught:
+        load_article(path, tmp_path)
+    return caught.value
+
+
+def test_load_article_reads_front_matter_and_body(corpus_dir: Path) -> None:
+    article = load_article(corpus_dir / "botox-for-chronic-migraine.md", corpus_dir)
+    assert article.id == "botox-for-chronic-migraine"
+    assert article.title == "Botox for chronic migraine"
+    assert article.date == dt.date(2012, 3, 14)
+    assert article.author == "Dr. Ada Finch"
+    assert article.tags == ("botox", "chronic migraine")
+    assert article.summary == "How injections every twelve weeks reduce headache days."
+    assert article.body.startswith("OnabotulinumtoxinA is injected")
+    assert len(article.content_hash) == 64
+
+
+def test_load_article_id_is_nested_path_without_suffix(corpus_dir: Path) -> None:
+    article = load_article(corpus_dir / "nested/deep/jaw-pain.md", corpus_dir)
+    assert article.id == "nested/deep/jaw-pain"
+
+
+def test_load_article_missing_title_names_field(tmp_path: Path) -> None:
+    error = _error_for(tmp_path, "---\ndate: 2020-01-01\n---\nNo heading here.\n")
+    assert error.path == tmp_path / "bad.md"
+    assert error.field == "title"
+    assert "add `title:`" in error.problem
+
+
+def test_load_article_title_falls_back_to_first_heading(tmp_path: Path) -> None:
+    path = write_article(tmp_path, "x.md", "Intro line\n\n# Changelog\n\nText.\n")
+    assert load_article(path, tmp_path).title == "Changelog"
+
+
+def test_load_article_unparseable_yaml_gives_line(tmp_path: Path) -> None:
+    error = _error_for(tmp_path, "---\ntitle: [unclosed\ndate: 2020-01-01\n---\nBody\n")
+    assert error.field == "front matter"
+    assert error.problem.startswith("YAML cannot be parsed at line")
+
+
+def test_load_article_non_date_names_date_field(tmp_path: Path) -> None:
+    error = _error_for(tmp_path, "---\ntitle: T\ndate: last spring\n---\nBody\n")
+    assert error.field == "date"
+    assert error.problem == "'last spring' is not a date; write it as YYYY-MM-DD"
+
+
+def test_load_article_impossible_date_is_reported(tmp_path: Path) -> None:
+    error = _error_for(tmp_path, "---\ntitle: T\ndate: 2020-13-45\n---\nBody\n")
+    assert error.field == "front matter"
+    assert "month must be in 1..12" in error.problem
+
+
+def test_load_article_not_utf8_gives_offset(tmp_path: Path) -> None:
+    error = _error_for(tmp_path, b"---\ntitle: Caf\xe9\n---\nBody\n")
+    assert error.field == "encoding"
+    assert error.problem == "not valid UTF-8 (byte 0xe9 at offset 14)"
+
+
+def test_load_article_empty_file_is_reported(tmp_path: Path) -> None:
+    error = _error_for(tmp_path, "  \n")
+    assert (error.field, error.problem) == ("file", "the file is empty")
+
+
+def test_load_article_tolerates_messy_front_matter(tmp_path: Path) -> None:
+    text = (
+        "---\ntitle: 2024\nauthors: [a, b]\ndate:\n  created: 2022-11-07T11:09:05+01:00\n"
+        "tags: Cardiology, ACS\nlayout: post\npermalink: /x/\n---\nBody\n"
+    )
+    article = load_article(write_article(tmp_path, "messy.md", text), tmp_path)
+    assert (article.title, article.author) == ("2024", "a, b")
+    assert article.date == dt.date(2022, 11, 7)
+    assert article.tags == ("cardiology", "acs")
+
+
+def test_load_article_strips_markdown_markup(tmp_path: Path) -> None:
+    text = "---\ntitle: T\n---\n## Heading\n\nSome **bold** [link](http://x.org) text.\n"
+    article = load_article(write_article(tmp_path, "md.md", text), tmp_path)
+    assert article.body == "Heading\n\nSome bold link text."
+
+
+def test_iter_corpus_yields_errors_beside_articles(tmp_path: Path) -> None:
+    write_article(tmp_path, "good.md", "---\ntitle: Good\n---\nBody\n")
+    write_article(tmp_path, "bad.md", "---\ndate: 2020-01-01\n---\n")
+    write_article(tmp_path, ".hidden/skip.md", "---\ntitle: Hidden\n---\n")
+    loaded = list(iter_corpus(tmp_path))
+    assert [type(item) for item in loaded] == [ArticleError, Article]
