@@ -21,7 +21,10 @@ from indexer.errors import (
 )
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
+from search_api.access_log import AccessLogMiddleware
 from search_api.live_index import LiveIndex
+from search_api.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
+from search_api.ratelimit import RateLimitMiddleware
 from search_api.routes import router
 
 logger = logging.getLogger("medsearch")
@@ -97,7 +100,22 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    add_middleware(app, settings)
     return app
+
+
+def add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Wrap the app, outermost first: request log, security headers, rate limit, URL check."""
+    # Starlette puts the middleware added last outermost, hence the reverse order here.
+    app.add_middleware(Utf8UrlMiddleware)
+    if settings.rate_limit_per_minute:
+        app.add_middleware(
+            RateLimitMiddleware,
+            per_minute=settings.rate_limit_per_minute,
+            burst=settings.rate_limit_burst,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware, log_queries=settings.log_queries)
 
 
 def create_app_from_env() -> FastAPI:

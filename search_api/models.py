@@ -38,6 +38,12 @@ class SearchResponse(BaseModel):
     per_page: int
     took_ms: float = Field(description="Time spent searching and making snippets, in ms.")
     results: list[SearchHit]
+    partial: bool = Field(
+        default=False,
+        description="True when a limit cut the search short (its time limit, or a wildcard "
+        "matching more words than it may expand to): the results are the best found, and "
+        "`total` counts the matches found, not necessarily all.",
+    )
 
 
 class ArticleResponse(BaseModel):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from indexer.articles import ARTICLE_ID_PATTERN
 from indexer.errors import IndexCorruptError, IndexNotFoundError, QueryError
+from search_api.access_log import note_hits
 from search_api.dependencies import LiveIndexDep, QueryParserDep, SearcherDep, SettingsDep
 from search_api.models import ArticleResponse, ErrorResponse, HealthResponse, SearchResponse
+from search_api.query_limits import QueryLimits
 from search_api.search import SearchOptions, get_article, search
 
 router = APIRouter()
@@ -19,10 +21,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The request needs changing; `detail` says how."},
     503: {"model": ErrorResponse, "description": "No index is available; `detail` says why."},
 }
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorResponse,
+        "description": "Too many searches from this address (when rate limiting is on); "
+        "`Retry-After` says how many seconds to wait.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
+}
 
 
-@router.get("/search", responses=ERRORS)
+@router.get("/search", responses={**ERRORS, **RATE_LIMITED})
 def search_articles(
+    request: Request,
     searcher: SearcherDep,
     parser: QueryParserDep,
     settings: SettingsDep,
@@ -50,8 +61,13 @@ def search_articles(
         snippet_words=settings.snippet_words,
         max_query_length=settings.max_query_length,
         max_result_window=settings.max_result_window,
+        limits=QueryLimits(
+            time_limit_ms=settings.query_time_limit_ms, max_expansions=settings.max_expansions
+        ),
     )
-    return search(searcher, parser, q, page, size, options)
+    result = search(searcher, parser, q, page, size, options)
+    note_hits(request, result.total)
+    return result
 
 
 @router.get("/articles/{article_id:path}", responses={**ERRORS, 404: {"model": ErrorResponse}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from indexer.errors import ArticleNotFoundError, QueryError
 from indexer.schema import TEXT_FIELDS, stored_tags
 from search_api.models import ArticleResponse, SearchHit, SearchResponse
 from search_api.query import parse_query, positive_query
+from search_api.query_limits import QueryBudget, QueryLimits, limited_search
 from search_api.snippets import make_snippet
 
 
@@ -21,6 +23,7 @@ class SearchOptions:
     snippet_words: int = 30
     max_query_length: int = 1000
     max_result_window: int = 10_000
+    limits: QueryLimits = dataclasses.field(default_factory=QueryLimits)
 
 
 def _stored_date(value: Any) -> dt.date | None:
@@ -76,14 +79,15 @@ def search(
 ) -> SearchResponse:
     """Search for `query_text` and return page `page` of the ranked results with snippets."""
     started = time.perf_counter()
+    budget = QueryBudget.start(options.limits)
     if page * per_page > options.max_result_window:
         raise QueryError(
             f"Results past the first {options.max_result_window:,} cannot be paged to "
             f"(page {page} x per_page {per_page}); refine the query instead."
         )
     parsed = parse_query(query_text, parser, options.max_query_length)
-    results = searcher.search(parsed, limit=page * per_page, terms=False)
-    terms = highlight_terms(searcher, parsed)
+    found = limited_search(searcher, parsed, page * per_page, budget)
+    terms = highlight_terms(searcher, found.query)
     hits = [
         SearchHit(
             id=hit["id"],
@@ -94,15 +98,16 @@ def search(
             score=round(float(hit.score), 4),
             snippet=snippet_for(hit.fields(), searcher, terms, options.snippet_words),
         )
-        for hit in results[(page - 1) * per_page : page * per_page]
+        for hit in found.results[(page - 1) * per_page : page * per_page]
     ]
     return SearchResponse(
         query=query_text,
-        total=len(results),
+        total=found.total,
         page=page,
         per_page=per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
         results=hits,
+        partial=found.partial,
     )
 
 

@@ -43,8 +43,9 @@ def test_search_question_finds_article_without_every_word(client: TestClient) ->
 
 def test_search_response_shape(client: TestClient) -> None:
     body = _search(client, "jaw")
-    assert set(body) == {"query", "total", "page", "per_page", "took_ms", "results"}
+    assert set(body) == {"query", "total", "page", "per_page", "took_ms", "results", "partial"}
     assert (body["query"], body["total"], body["page"], body["per_page"]) == ("jaw", 1, 1, 10)
+    assert body["partial"] is False
     hit = body["results"][0]
     assert hit["id"] == "nested/deep/jaw-pain"
     assert (hit["title"], hit["date"], hit["author"]) == (

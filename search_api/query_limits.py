@@ -1,0 +1,231 @@
+"""Limits that keep any one query cheap: bounded term expansion, sane boosts, a time budget.
+
+Whoosh expands a wildcard, prefix, fuzzy word or text range into every matching word of the
+index and ORs them together, and `*` walks every posting list of every field; on a large index a
+single `a*` then costs tens of seconds. Here a parsed query is rewritten before it runs so that
+each such word stands for at most `max_expansions` index words (the most frequent ones), the
+lexicon scanned to find them is bounded for the whole query, and matching stops at a deadline.
+Whatever a limit cuts short is reported, so the response can say its results are partial.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import heapq
+import math
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.collectors import WrappingCollector
+
+from indexer.errors import QueryError
+
+# Parentheses deeper than this are refused before Whoosh's recursive parser sees them.
+MAX_NESTING = 16
+# Largest boost (`word^N`) accepted; bigger ones overflow scores to infinity.
+MAX_BOOST = 1000.0
+# Lucene's default cap on the clauses of one boolean query.
+MAX_CLAUSES = 1024
+# Lexicon entries that wildcard and range words may examine together in one query.
+MAX_TERMS_SCANNED = 20_000
+# Deepest edit distance a fuzzy word may ask for; automata beyond 2 edits grow explosively.
+MAX_FUZZY_EDITS = 2
+# How many matched documents pass between two looks at the clock.
+CLOCK_EVERY = 64
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """The limits one search runs under, from settings."""
+
+    time_limit_ms: int = 1000
+    max_expansions: int = 64
+    max_clauses: int = MAX_CLAUSES
+    max_terms_scanned: int = MAX_TERMS_SCANNED
+
+
+@dataclass
+class QueryBudget:
+    """What one query has used of its limits, and whether any limit cut it short."""
+
+    limits: QueryLimits
+    deadline: float = 0.0
+    scanned: int = 0
+    clauses: int = 0
+    cut_short: bool = False
+
+    @classmethod
+    def start(cls, limits: QueryLimits) -> QueryBudget:
+        """A fresh budget whose clock starts now."""
+        return cls(limits, deadline=time.monotonic() + limits.time_limit_ms / 1000)
+
+    def expired(self) -> bool:
+        """Whether the query has used up its time."""
+        return time.monotonic() > self.deadline
+
+    def cut(self) -> None:
+        """Record that a limit made the results incomplete."""
+        self.cut_short = True
+
+
+def check_nesting(text: str) -> None:
+    """Refuse parentheses nested deeper than MAX_NESTING (outside quoted phrases)."""
+    depth = deepest = 0
+    for index, part in enumerate(text.split('"')):
+        if index % 2:
+            continue
+        for char in part:
+            depth += (char == "(") - (char == ")")
+            deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise QueryError(
+            f"The query nests parentheses {deepest} deep; the limit is {MAX_NESTING}. "
+            "Remove some of the parentheses."
+        )
+
+
+def bound_query(parsed: Any, reader: Any, budget: QueryBudget) -> Any:
+    """Rewrite `parsed` so that running it stays within `budget` (see the module docstring)."""
+    _check_boost(parsed)
+    if _matches_everything(parsed):
+        # Every(field) reads every posting of the field; all articles have a title, so "all
+        # documents" is the same answer from the document list alone.
+        return wq.Every(boost=parsed.boost)
+    if isinstance(parsed, wq.MultiTerm):
+        return _expand(parsed, reader, budget)
+    if parsed.is_leaf():
+        budget.clauses += max(1, sum(1 for _ in parsed.terms()))
+        if budget.clauses > budget.limits.max_clauses:
+            raise QueryError(
+                f"The query has too many words to search for; the limit is "
+                f"{budget.limits.max_clauses:,} word-and-field pairs. Shorten it to the words "
+                "that matter."
+            )
+        return parsed
+    return parsed.apply(lambda child: bound_query(child, reader, budget))
+
+
+def _check_boost(parsed: Any) -> None:
+    boost = getattr(parsed, "boost", 1.0)
+    if not math.isfinite(boost) or boost > MAX_BOOST:
+        raise QueryError(
+            f"A boost (word^N) may be at most {MAX_BOOST:g}; use a smaller number such as ^2."
+        )
+
+
+def _matches_everything(parsed: Any) -> bool:
+    if isinstance(parsed, wq.Every):
+        return True
+    if isinstance(parsed, wq.Prefix):
+        return not parsed.text
+    return isinstance(parsed, wq.Wildcard) and set(parsed.text) == {"*"}
+
+
+def _candidates(leaf: Any, reader: Any, budget: QueryBudget) -> Iterator[bytes]:
+    """Index words `leaf` stands for, examining no more lexicon than the budget allows."""
+    fieldname = leaf.field()
+    allowance = max(0, budget.limits.max_terms_scanned - budget.scanned)
+    if isinstance(leaf, wq.Wildcard):
+        # Whoosh scans from the literal prefix; with a leading `*` that is the whole lexicon.
+        prefix = re.split(r"[*?\[]", leaf.text, maxsplit=1)[0]
+        source = reader.expand_prefix(fieldname, prefix) if prefix else reader.lexicon(fieldname)
+        pattern = re.compile(fnmatch.translate(leaf.text))
+        from_bytes = reader.schema[fieldname].from_bytes
+        for btext in islice(source, allowance):
+            budget.scanned += 1
+            if pattern.match(from_bytes(btext)):
+                yield btext
+    else:
+        if isinstance(leaf, wq.FuzzyTerm) and leaf.maxdist > MAX_FUZZY_EDITS:
+            leaf = leaf.copy()
+            leaf.maxdist = MAX_FUZZY_EDITS
+            budget.cut()
+        for _, btext in islice(leaf.expanded_terms(reader), allowance):
+            budget.scanned += 1
+            yield btext
+    if budget.scanned >= budget.limits.max_terms_scanned:
+        budget.cut()
+
+
+def _expand(leaf: Any, reader: Any, budget: QueryBudget) -> Any:
+    fieldname = leaf.field()
+    if fieldname not in reader.schema:
+        return wq.NullQuery
+    found = list(_candidates(leaf, reader, budget))
+    room = min(budget.limits.max_expansions, budget.limits.max_clauses - budget.clauses)
+    if len(found) > room:
+        # The most frequent words are the ones a reader most likely meant by `diab*`.
+        found = heapq.nlargest(
+            max(room, 0), found, key=lambda btext: reader.doc_frequency(fieldname, btext)
+        )
+        budget.cut()
+    budget.clauses += len(found)
+    if not found:
+        return wq.NullQuery
+    from_bytes = reader.schema[fieldname].from_bytes
+    terms = [wq.Term(fieldname, from_bytes(btext)) for btext in sorted(found)]
+    return terms[0].with_boost(leaf.boost) if len(terms) == 1 else wq.Or(terms, boost=leaf.boost)
+
+
+class DeadlineCollector(WrappingCollector):  # type: ignore[misc]
+    """Wraps Whoosh's innermost collector and stops matching when the budget's time is up.
+
+    Placed directly around the scoring collector so that outer wrappers (filters, term
+    recording) keep working: they pull matches through this collector's `matches()`.
+    """
+
+    def __init__(self, child: Any, budget: QueryBudget) -> None:
+        super().__init__(child)
+        self.budget = budget
+
+    def matches(self) -> Iterator[int]:
+        """The child's matches, until the deadline passes."""
+        budget = self.budget
+        for seen, docnum in enumerate(self.child.matches()):
+            if seen % CLOCK_EVERY == 0 and budget.expired():
+                budget.cut()
+                return
+            yield docnum
+
+    def collect_matches(self) -> None:
+        """Collect matches into the child (WrappingCollector's version would bypass `matches`)."""
+        collect = self.child.collect
+        for docnum in self.matches():
+            collect(docnum)
+
+
+@dataclass(frozen=True)
+class LimitedResults:
+    """The query as run (expansions bounded), its top hits, and how many documents match."""
+
+    query: Any
+    results: Any
+    total: int
+    partial: bool
+
+
+def count_matches(searcher: Any, bounded: Any, budget: QueryBudget) -> int:
+    """How many documents match, counting until the budget's time is up."""
+    count = 0
+    for count, _ in enumerate(searcher.docs_for_query(bounded), start=1):
+        if count % CLOCK_EVERY == 0 and budget.expired():
+            budget.cut()
+            break
+    return count
+
+
+def limited_search(searcher: Any, parsed: Any, limit: int, budget: QueryBudget) -> LimitedResults:
+    """Run `parsed` for its top `limit` hits and count its matches, within `budget`."""
+    bounded = bound_query(parsed, searcher.reader(), budget)
+    collector = DeadlineCollector(searcher.collector(limit=limit), budget)
+    searcher.search_with_collector(bounded, collector)
+    results = collector.results()
+    # The top-N walk skips blocks that cannot make the top N, so it cannot count; counting is a
+    # second, unscored walk (Whoosh's own `len(results)` would do the same walk, untimed).
+    total = max(count_matches(searcher, bounded, budget), results.scored_length())
+    return LimitedResults(bounded, results, total, budget.cut_short)
