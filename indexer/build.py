@@ -10,7 +10,7 @@ from pathlib import Path
 import whoosh.index
 
 from indexer.articles import corpus_files, load_article
-from indexer.errors import ArticleError, EmptyCorpusError, StrictModeError
+from indexer.errors import ArticleError, EmptyCorpusError, IndexWriteError, StrictModeError
 from indexer.schema import article_to_document, build_schema
 from indexer.storage import discard, new_build_dir, publish
 
@@ -77,6 +77,9 @@ def build_index(
             raise
         writer.commit()
         generation = publish(index_dir, build_dir)
+    except OSError as exc:
+        discard(build_dir)
+        raise IndexWriteError(index_dir, exc) from exc
     except BaseException:
         discard(build_dir)
         raise

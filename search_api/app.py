@@ -51,13 +51,19 @@ async def _medsearch_error(request: Request, exc: Exception) -> JSONResponse:
     return _error(status, exc.message)
 
 
+def _echo(value: str | int | float, limit: int = 40) -> str:
+    # Echo enough of a bad value to recognise it; a 5,000-digit `page` need not come back whole.
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     messages = []
     for error in exc.errors():
         name = str(error["loc"][-1]) if error["loc"] else "request"
         got = error.get("input")
-        shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+        shown = f" (got {_echo(got)})" if isinstance(got, str | int | float) else ""
         messages.append(f"Parameter '{name}': {error['msg']}{shown}.")
     return _error(400, " ".join(messages))
 

@@ -23,11 +23,18 @@ class LiveIndex:
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._index: Any = None
+        # The newest generation that failed to open, and why; not retried until CURRENT moves.
+        self._rejected: tuple[str, IndexCorruptError] | None = None
 
     @property
     def generation(self) -> str | None:
         """The generation served now, or None before one was opened."""
         return self._generation
+
+    @property
+    def problem(self) -> str | None:
+        """Why the newest published generation is not the one served, if it is not."""
+        return self._rejected[1].message if self._rejected is not None else None
 
     def current(self) -> tuple[str, Any]:
         """The newest generation's name and open index, reopening when `CURRENT` has moved."""
@@ -53,22 +60,34 @@ class LiveIndex:
         return self._generation, self._index
 
     def _switch_to(self, generation: str) -> None:
-        try:
-            index = open_generation(self.index_dir, generation)
-        except IndexCorruptError:
-            if self._index is None:
-                raise
-            # A broken new generation must not take search down: keep the last good one.
-            logger.exception("cannot open %s; still serving %s", generation, self._generation)
-            return
-        self._index, self._generation = index, generation
-        logger.info("serving index generation %s from %s", generation, self.index_dir)
+        if self._rejected is not None and self._rejected[0] == generation:
+            error = self._rejected[1]
+        else:
+            try:
+                index = open_generation(self.index_dir, generation)
+            except IndexCorruptError as exc:
+                # Checking a generation reads all of it, so a broken one is checked only once.
+                self._rejected, error = (generation, exc), exc
+                logger.error("%s; still serving %s", exc.message, self._generation)
+            else:
+                self._index, self._generation, self._rejected = index, generation, None
+                logger.info("serving index generation %s from %s", generation, self.index_dir)
+                return
+        if self._index is None:
+            raise error
+        # Otherwise a broken new generation must not take search down: keep the last good one.
 
     @contextmanager
     def searcher(self) -> Iterator[Any]:
         """A Whoosh searcher for one request; Whoosh searchers must not be shared by threads."""
-        _, index = self.current()
-        searcher = index.searcher()
+        generation, index = self.current()
+        try:
+            searcher = index.searcher()
+        except OSError as exc:
+            # The generation's files went away under us (deleted by hand, a lost disk).
+            raise IndexCorruptError(
+                self.index_dir, f"{generation}: its files cannot be read ({exc.strerror})"
+            ) from None
         try:
             yield searcher
         finally:

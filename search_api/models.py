@@ -65,4 +65,7 @@ class HealthResponse(BaseModel):
     index_loaded: bool
     documents: int
     generation: str | None = Field(description="Name of the index generation being served.")
-    detail: str | None = Field(default=None, description="Why the index is unavailable.")
+    detail: str | None = Field(
+        default=None,
+        description="Why the index is unavailable, or why the newest generation is not served.",
+    )

@@ -27,8 +27,9 @@ from indexer.errors import QueryError
 
 # Parentheses deeper than this are refused before Whoosh's recursive parser sees them.
 MAX_NESTING = 16
-# Largest boost (`word^N`) accepted; bigger ones overflow scores to infinity.
-MAX_BOOST = 1000.0
+# Largest boost accepted on any part of a parsed query (field weights included); much bigger
+# ones overflow scores to infinity, which JSON cannot carry.
+MAX_BOOST = 1e6
 # Lucene's default cap on the clauses of one boolean query.
 MAX_CLAUSES = 1024
 # Lexicon entries that wildcard and range words may examine together in one query.
@@ -113,9 +114,7 @@ def bound_query(parsed: Any, reader: Any, budget: QueryBudget) -> Any:
 def _check_boost(parsed: Any) -> None:
     boost = getattr(parsed, "boost", 1.0)
     if not math.isfinite(boost) or boost > MAX_BOOST:
-        raise QueryError(
-            f"A boost (word^N) may be at most {MAX_BOOST:g}; use a smaller number such as ^2."
-        )
+        raise QueryError("A boost (word^N) is too large to score; use a small number such as ^2.")
 
 
 def _matches_everything(parsed: Any) -> bool:
@@ -145,9 +144,11 @@ def _candidates(leaf: Any, reader: Any, budget: QueryBudget) -> Iterator[bytes]:
             leaf = leaf.copy()
             leaf.maxdist = MAX_FUZZY_EDITS
             budget.cut()
-        for _, btext in islice(leaf.expanded_terms(reader), allowance):
+        to_bytes = reader.schema[fieldname].to_bytes
+        for _, text in islice(leaf.expanded_terms(reader), allowance):
             budget.scanned += 1
-            yield btext
+            # Most expansions are index bytes already; fuzzy words come back as text.
+            yield to_bytes(text) if isinstance(text, str) else text
     if budget.scanned >= budget.limits.max_terms_scanned:
         budget.cut()
 
@@ -212,6 +213,9 @@ class LimitedResults:
 def count_matches(searcher: Any, bounded: Any, budget: QueryBudget) -> int:
     """How many documents match, counting until the budget's time is up."""
     count = 0
+    if budget.expired():
+        budget.cut()
+        return count
     for count, _ in enumerate(searcher.docs_for_query(bounded), start=1):
         if count % CLOCK_EVERY == 0 and budget.expired():
             budget.cut()

@@ -95,8 +95,10 @@ def read_article(
 def health(live_index: LiveIndexDep) -> JSONResponse:
     """Say whether an index is loaded and how many documents it holds (503 when none is)."""
     try:
-        generation, index = live_index.current()
-        documents = index.doc_count()
+        # A real searcher, not just the table of contents: it fails if the files are unreadable.
+        with live_index.searcher() as searcher:
+            documents = searcher.doc_count()
+        generation = live_index.generation
     except (IndexNotFoundError, IndexCorruptError) as error:
         body = HealthResponse(
             status="unavailable",
@@ -107,6 +109,10 @@ def health(live_index: LiveIndexDep) -> JSONResponse:
         )
         return JSONResponse(body.model_dump(), status_code=503)
     body = HealthResponse(
-        status="ok", index_loaded=True, documents=documents, generation=generation
+        status="ok",
+        index_loaded=True,
+        documents=documents,
+        generation=generation,
+        detail=live_index.problem,
     )
     return JSONResponse(body.model_dump())
