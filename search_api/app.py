@@ -24,6 +24,7 @@ from indexer.settings import Settings
 from search_api.access_log import AccessLogMiddleware
 from search_api.live_index import LiveIndex
 from search_api.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
+from search_api.openapi import accurate_openapi
 from search_api.ratelimit import RateLimitMiddleware
 from search_api.routes import router
 
@@ -102,6 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
     app.include_router(router)
+    app.openapi = lambda: accurate_openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import whoosh.index
+
 from indexer.errors import IndexCorruptError, IndexNotFoundError
 from indexer.storage import current_generation, open_generation
 
@@ -83,10 +85,10 @@ class LiveIndex:
         generation, index = self.current()
         try:
             searcher = index.searcher()
-        except OSError as exc:
+        except (OSError, whoosh.index.IndexError):
             # The generation's files went away under us (deleted by hand, a lost disk).
             raise IndexCorruptError(
-                self.index_dir, f"{generation}: its files cannot be read ({exc.strerror})"
+                self.index_dir, f"{generation}: its files are missing or unreadable"
             ) from None
         try:
             yield searcher

@@ -77,6 +77,8 @@ def read_article(
         Path(
             description="Article id: its path in the corpus without `.md`.",
             examples=["how-does-botox-help-headaches"],
+            # Declared for clients and fuzzers; checked in the route to give a friendlier 400.
+            json_schema_extra={"pattern": ARTICLE_ID_PATTERN.pattern},
         ),
     ],
     searcher: SearcherDep,
