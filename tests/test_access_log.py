@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.server import running_server
 from indexer.settings import Settings
 from search_api.access_log import ACCESS_LOGGER
 from search_api.app import create_app
-from tests.server import running_server
 
 SECRET = "tok-3f9c2a7d1e"  # noqa: S105 - a made-up token the logs must not show
 

@@ -1,4 +1,4 @@
-"""Running the real `medsearch serve` (uvicorn) in a child process for tests that need HTTP."""
+"""Running the real `medsearch serve` (uvicorn) in a child process, for benchmarks and tests."""
 
 from __future__ import annotations
 
