@@ -70,20 +70,22 @@ PROBES: tuple[Probe, ...] = (
 )
 
 
-def timed_get(host: str, port: int, target: str) -> tuple[int, float]:
-    """Send one GET with `target` verbatim; return the status and the seconds it took."""
-    connection = http.client.HTTPConnection(host, port, timeout=120)
+def timed_get(host: str, port: int, target: str, timeout: float) -> tuple[int, float]:
+    """Send one GET with `target` verbatim; return the status (0: no answer in time) and seconds."""
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
     started = time.perf_counter()
     try:
         connection.request("GET", target)
         response = connection.getresponse()
         response.read()
         return response.status, time.perf_counter() - started
+    except TimeoutError:
+        return 0, time.perf_counter() - started
     finally:
         connection.close()
 
 
-def run(url: str, repeat: int) -> list[str]:
+def run(url: str, repeat: int, timeout: float = 60) -> list[str]:
     """Send every probe `repeat` times to the server at `url`; return the report's lines."""
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -94,10 +96,10 @@ def run(url: str, repeat: int) -> list[str]:
         seconds: list[float] = []
         healthy = True
         for _ in range(repeat):
-            status, took = timed_get(host, port, probe.target)
+            status, took = timed_get(host, port, probe.target, timeout)
             statuses.add(status)
             seconds.append(took)
-            after, _ = timed_get(host, port, ORDINARY)
+            after, _ = timed_get(host, port, ORDINARY, timeout)
             healthy = healthy and after == 200
         if probe.target == ORDINARY:
             reference = seconds
@@ -112,7 +114,8 @@ def run(url: str, repeat: int) -> list[str]:
         )
     base = statistics.median(reference)
     lines = [
-        "| input | status | median ms | worst ms | median / ordinary | next query ok |",
+        "| input | status (0: none in time) | median ms | worst ms | median / ordinary "
+        "| next query ok |",
         "| --- | --- | ---: | ---: | ---: | --- |",
     ]
     for label, codes, median, worst, answered in rows:
@@ -128,12 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hostile", description=__doc__)
     parser.add_argument("--index", type=Path, required=True, help="index folder to serve")
     parser.add_argument("--repeat", type=int, default=5, help="requests per input (default 5)")
+    parser.add_argument(
+        "--timeout", type=float, default=60, help="seconds to wait for an answer (default 60)"
+    )
     args = parser.parse_args(argv)
     with (
         tempfile.TemporaryDirectory() as workdir,
         running_server(args.index, Path(workdir)) as server,
     ):
-        for line in run(server.url, args.repeat):
+        for line in run(server.url, args.repeat, args.timeout):
             print(line)
     return 0
 
