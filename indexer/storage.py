@@ -13,7 +13,7 @@ from typing import Any
 import whoosh.index
 
 from indexer.errors import IndexCorruptError, IndexNotFoundError
-from indexer.integrity import verify_manifest, write_manifest
+from indexer.integrity import verify_checksums, write_checksums
 
 CURRENT_FILE = "CURRENT"
 BUILD_PREFIX = ".building-"
@@ -47,7 +47,7 @@ def open_generation(index_dir: Path, generation: str) -> Any:
     """Open one generation of the index read-only (a Whoosh FileIndex)."""
     path = index_dir / generation
     try:
-        verify_manifest(index_dir, path)
+        verify_checksums(index_dir, path)
         return whoosh.index.open_dir(str(path), readonly=True)
     except (OSError, whoosh.index.IndexError, EOFError, ValueError) as exc:
         raise IndexCorruptError(index_dir, f"{generation}: {exc}") from None
@@ -99,7 +99,8 @@ def publish(index_dir: Path, build_dir: Path) -> str:
     existing = generation_dirs(index_dir)
     number = int(existing[-1].name.split("-")[1]) + 1 if existing else 1
     generation = f"gen-{number:06d}"
-    write_manifest(build_dir)
+    live = current_generation(index_dir)
+    write_checksums(build_dir, index_dir / live if live else None)
     for child in build_dir.iterdir():
         with child.open("rb") as handle:
             os.fsync(handle.fileno())

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import build_index
-from indexer.integrity import MANIFEST_FILE
+from indexer.integrity import CHECKSUMS_FILE
 from indexer.settings import Settings
 from indexer.storage import BUILD_PREFIX, current_generation, generation_dirs
 from search_api.app import create_app
@@ -75,7 +75,7 @@ def test_damaged_new_generation_keeps_last_good_one_live(
     assert health["detail"].startswith(f"the index in {index_dir} cannot be opened (gen-000002: ")
 
 
-def test_missing_manifest_file_is_reported(index_dir: Path) -> None:
+def test_missing_index_file_is_reported(index_dir: Path) -> None:
     segment = _segment(index_dir / "gen-000001")
     segment.unlink()
     with TestClient(create_app(Settings(index_dir=index_dir))) as client:
@@ -84,8 +84,8 @@ def test_missing_manifest_file_is_reported(index_dir: Path) -> None:
     assert f"gen-000001: {segment.name} is missing" in health.json()["detail"]
 
 
-def test_generation_without_manifest_still_opens(client: TestClient, index_dir: Path) -> None:
-    (index_dir / "gen-000001" / MANIFEST_FILE).unlink()
+def test_generation_without_checksums_still_opens(client: TestClient, index_dir: Path) -> None:
+    (index_dir / "gen-000001" / CHECKSUMS_FILE).unlink()
     with TestClient(create_app(Settings(index_dir=index_dir))) as fresh:
         assert fresh.get("/search", params={"q": "botox"}).json()["total"] == 2
 
