@@ -176,21 +176,29 @@ def _expand(leaf: Any, reader: Any, budget: QueryBudget) -> Any:
 class DeadlineCollector(WrappingCollector):  # type: ignore[misc]
     """Wraps Whoosh's innermost collector and stops matching when the budget's time is up.
 
-    Placed directly around the scoring collector so that outer wrappers (filters, term
-    recording) keep working: they pull matches through this collector's `matches()`.
+    It never stops before `min_hits` documents were collected, so a query that has matches
+    never answers with an empty page because the machine was busy. Placed directly around the
+    scoring collector, so outer wrappers (filters, term recording) keep working: they pull
+    matches through this collector's `matches()`.
     """
 
-    def __init__(self, child: Any, budget: QueryBudget) -> None:
+    def __init__(self, child: Any, budget: QueryBudget, min_hits: int = 1) -> None:
         super().__init__(child)
         self.budget = budget
+        self.min_hits = min_hits
+        self.collected = 0
 
     def matches(self) -> Iterator[int]:
         """The child's matches, until the deadline passes."""
         budget = self.budget
+        next_look = 0
         for seen, docnum in enumerate(self.child.matches()):
-            if seen % CLOCK_EVERY == 0 and budget.expired():
-                budget.cut()
-                return
+            # Look at the clock as soon as enough hits are in, then every CLOCK_EVERY matches.
+            if seen >= next_look and self.collected >= self.min_hits:
+                next_look = seen + CLOCK_EVERY
+                if budget.expired():
+                    budget.cut()
+                    return
             yield docnum
 
     def collect_matches(self) -> None:
@@ -198,6 +206,7 @@ class DeadlineCollector(WrappingCollector):  # type: ignore[misc]
         collect = self.child.collect
         for docnum in self.matches():
             collect(docnum)
+            self.collected += 1
 
 
 @dataclass(frozen=True)
@@ -223,10 +232,15 @@ def count_matches(searcher: Any, bounded: Any, budget: QueryBudget) -> int:
     return count
 
 
-def limited_search(searcher: Any, parsed: Any, limit: int, budget: QueryBudget) -> LimitedResults:
-    """Run `parsed` for its top `limit` hits and count its matches, within `budget`."""
+def limited_search(
+    searcher: Any, parsed: Any, limit: int, budget: QueryBudget, min_hits: int = 1
+) -> LimitedResults:
+    """Run `parsed` for its top `limit` hits and count its matches, within `budget`.
+
+    At least `min_hits` matches (when there are that many) are collected whatever the time.
+    """
     bounded = bound_query(parsed, searcher.reader(), budget)
-    collector = DeadlineCollector(searcher.collector(limit=limit), budget)
+    collector = DeadlineCollector(searcher.collector(limit=limit), budget, min_hits)
     searcher.search_with_collector(bounded, collector)
     results = collector.results()
     # The top-N walk skips blocks that cannot make the top N, so it cannot count; counting is a

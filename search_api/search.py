@@ -86,7 +86,7 @@ def search(
             f"(page {page} x per_page {per_page}); refine the query instead."
         )
     parsed = parse_query(query_text, parser, options.max_query_length)
-    found = limited_search(searcher, parsed, page * per_page, budget)
+    found = limited_search(searcher, parsed, page * per_page, budget, min_hits=per_page)
     terms = highlight_terms(searcher, found.query)
     hits = [
         SearchHit(
