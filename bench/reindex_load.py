@@ -8,7 +8,8 @@ that had results before the load started all count as failures. Queries are word
 corpus's own titles that match at least three articles, and updates delete only articles an
 earlier update added, so no query can legitimately become empty.
 
-    python -m bench.load --data ../shared/data/nfcorpus --articles 1000 --clients 32 --seconds 60
+    python -m bench.reindex_load --data ../shared/data/nfcorpus --articles 1000 \
+        --clients 32 --seconds 60
 
 Loopback only; the number of requests and the time are both bounded.
 """
@@ -308,7 +309,7 @@ async def _update_visible(url: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry: generate a corpus, run the load, print the report; 1 on failure."""
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.reindex_load", description=__doc__)
     parser.add_argument("--data", type=Path, required=True, help="NFCorpus folder (BEIR format)")
     parser.add_argument("--articles", type=int, default=1000, help="corpus size (default 1000)")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from bench.load import run_load
+from bench.reindex_load import run_load
 from tests.conftest import write_article
 from tests.test_concurrency import VOCABULARY
 
@@ -19,7 +19,7 @@ def _corpus(folder: Path, articles: int) -> Path:
     return folder
 
 
-def test_load_with_live_reindex_has_no_failures(tmp_path: Path) -> None:
+def test_reindex_load_has_no_failures(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "corpus", 300)
     report = run_load(corpus, tmp_path, clients=8, seconds=4, workers=2, query_count=30)
     assert report.failures() == {}, report.lines()
