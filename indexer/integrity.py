@@ -23,6 +23,9 @@ from typing import Any
 from indexer.errors import IndexCorruptError
 
 CHECKSUMS_FILE = "checksums.json"
+# Whoosh's files are covered; our own JSON records (these checksums, the corpus manifest) are
+# read and validated by their owners, and tests and tools may rewrite them.
+_OWN_RECORD_SUFFIX = ".json"
 _CHUNK = 1 << 20
 _verified: set[tuple[int, int, int, int]] = set()
 _verified_lock = threading.Lock()
@@ -52,7 +55,7 @@ def write_checksums(build_dir: Path, previous_dir: Path | None = None) -> None:
         known = {}
     files: dict[str, dict[str, Any]] = {}
     for path in sorted(build_dir.iterdir()):
-        if not path.is_file() or path.name == CHECKSUMS_FILE:
+        if not path.is_file() or path.suffix == _OWN_RECORD_SUFFIX:
             continue
         stat = path.stat()
         entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
@@ -61,7 +64,7 @@ def write_checksums(build_dir: Path, previous_dir: Path | None = None) -> None:
         files[path.name] = {**entry, "sha256": old["sha256"] if same else file_digest(path)}
     # Written beside and renamed into place: the target may be a hard link shared with an
     # older generation, which must not change.
-    staging = build_dir / f".{CHECKSUMS_FILE}.tmp"
+    staging = build_dir / f".{CHECKSUMS_FILE}.staging"
     staging.write_text(json.dumps({"files": files}, indent=1) + "\n", encoding="utf-8")
     os.replace(staging, build_dir / CHECKSUMS_FILE)
 

@@ -94,13 +94,21 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _live_dir(index_dir: Path) -> Path | None:
+    # Only a hint (checksums of unchanged files are reused from it); a bad CURRENT is no error.
+    try:
+        live = current_generation(index_dir)
+    except IndexCorruptError:
+        return None
+    return index_dir / live if live else None
+
+
 def publish(index_dir: Path, build_dir: Path) -> str:
     """Make a finished build the current generation atomically and return its name."""
     existing = generation_dirs(index_dir)
     number = int(existing[-1].name.split("-")[1]) + 1 if existing else 1
     generation = f"gen-{number:06d}"
-    live = current_generation(index_dir)
-    write_checksums(build_dir, index_dir / live if live else None)
+    write_checksums(build_dir, _live_dir(index_dir))
     for child in build_dir.iterdir():
         with child.open("rb") as handle:
             os.fsync(handle.fileno())
