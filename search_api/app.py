@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
     ArticleNotFoundError,
+    IndexBusyError,
     IndexCorruptError,
     IndexNotFoundError,
     MedsearchError,
@@ -21,6 +22,7 @@ from indexer.errors import (
 )
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
+from search_api.admin import router as admin_router
 from search_api.live_index import LiveIndex
 from search_api.routes import router
 
@@ -32,6 +34,7 @@ STATUS_FOR_ERROR: dict[type[MedsearchError], int] = {
     ArticleNotFoundError: 404,
     IndexNotFoundError: 503,
     IndexCorruptError: 503,
+    IndexBusyError: 409,
 }
 
 
@@ -82,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
             # Start anyway: /health says why, and a build published later is picked up.
             logger.warning("%s", error.message)
         yield
+        app.state.live_index.close()
 
     app = FastAPI(
         title="medsearch",
@@ -93,6 +97,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
     app.include_router(router)
+    if settings.admin_token is not None:
+        # Without a token the admin routes do not exist at all: 404, and absent from /docs.
+        app.include_router(admin_router)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
