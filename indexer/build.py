@@ -22,6 +22,7 @@ from indexer.articles import corpus_files
 from indexer.changes import RACY_NS, Change, scan_corpus
 from indexer.errors import (
     ArticleError,
+    CorpusNotFoundError,
     EmptyCorpusError,
     IndexCorruptError,
     MedsearchError,
@@ -135,10 +136,12 @@ def update_index(
     `lock` is a writer lock the caller already holds. Progress is recorded in the index folder
     for `GET /admin/status`.
     """
-    paths = corpus_files(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusNotFoundError(corpus_dir)
     held = lock or WriterLock.acquire(index_dir, wait=wait, on_wait=on_wait)
     with held:
-        run = _Run(corpus_dir, index_dir, paths, full=full, strict=strict)
+        # Listed under the lock: a writer that waited must see the corpus as it is now.
+        run = _Run(corpus_dir, index_dir, corpus_files(corpus_dir), full=full, strict=strict)
         record_start(index_dir, run.record("running"))
         try:
             report = run.execute(on_progress, on_skip)

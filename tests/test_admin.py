@@ -10,23 +10,23 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from indexer.build import update_index
 from indexer.errors import EmptyCorpusError
 from indexer.locks import WriterLock
 from indexer.settings import Settings
 from search_api.app import create_app
-from tests.conftest import write_article
+from tests.conftest import ADMIN_TOKEN, write_article
 
-TOKEN = "test-admin-token-0123456789"
+TOKEN = ADMIN_TOKEN
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
 def admin(corpus_dir: Path, index_dir: Path) -> Iterator[TestClient]:
     """A client for an app with the admin API switched on."""
-    settings = Settings(corpus_dir=corpus_dir, index_dir=index_dir, admin_token=TOKEN)
+    settings = Settings(corpus_dir=corpus_dir, index_dir=index_dir, admin_token=SecretStr(TOKEN))
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -158,4 +158,4 @@ def test_settings_admin_token_must_be_long_and_blank_means_off() -> None:
     with pytest.raises(ValidationError, match="must be at least 16 characters"):
         Settings.from_env({"MEDSEARCH_ADMIN_TOKEN": "secret"})
     assert Settings.from_env({"MEDSEARCH_ADMIN_TOKEN": " "}).admin_token is None
-    assert TOKEN not in repr(Settings(admin_token=TOKEN))
+    assert TOKEN not in repr(Settings(admin_token=SecretStr(TOKEN)))

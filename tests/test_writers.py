@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 from indexer.build import BuildReport, update_index
 from indexer.errors import IndexBusyError
 from indexer.locks import WriterLock
-from tests.conftest import write_article
+from tests.conftest import run_medsearch, write_article
 
 
 class _HeldUpdate:
@@ -80,14 +78,7 @@ def test_update_index_second_writer_waits_when_asked(corpus_dir: Path, index_dir
 
 def test_cli_index_while_another_update_runs_exits_1(corpus_dir: Path, index_dir: Path) -> None:
     with WriterLock.acquire(index_dir):
-        result = subprocess.run(
-            [sys.executable, "-m", "search_api.cli", "index", "--corpus", str(corpus_dir)]
-            + ["--index", str(index_dir)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        result = run_medsearch("index", "--corpus", str(corpus_dir), "--index", str(index_dir))
     assert result.returncode == 1
     assert result.stderr == (
         f"error: another index update is running in {index_dir}; "
