@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,9 @@ def test_update_index_second_writer_waits_when_asked(corpus_dir: Path, index_dir
             )
         )
         second.start()
-        second.join(timeout=0.5)
+        deadline = time.monotonic() + 30
+        while not events and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert (events, reports, second.is_alive()) == (["wait"], [], True)
     second.join(timeout=30)
     assert first.report is not None
