@@ -1,7 +1,8 @@
 """The manifest each generation carries: the file state behind every document, and the schema.
 
 An incremental update compares the corpus with the live generation's manifest, which is far
-cheaper than reading every document's stored fields (0.01 s against 0.6 s for 5,000 articles).
+cheaper than reading every document's stored fields (medians 0.02 s against 0.34 s for 5,000
+articles).
 """
 
 from __future__ import annotations
