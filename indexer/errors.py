@@ -84,3 +84,15 @@ class ArticleNotFoundError(MedsearchError):
     def __init__(self, article_id: str) -> None:
         super().__init__(f"no article with id {article_id!r}")
         self.article_id = article_id
+
+
+class IndexOutdatedError(MedsearchError):
+    """The served index was built by an older medsearch and lacks fields a feature needs."""
+
+    def __init__(self, feature: str, fields: list[str]) -> None:
+        super().__init__(
+            f"{feature} needs the index field(s) {', '.join(fields)}, which this index was built "
+            "without; rebuild it with: medsearch index --corpus CORPUS --index INDEX"
+        )
+        self.feature = feature
+        self.fields = fields

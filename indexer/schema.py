@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.formats import Existence
 from whoosh.qparser import MultifieldParser, OrGroup, QueryParser
 
 from indexer.articles import Article
@@ -19,6 +20,8 @@ SEARCH_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 # Fields whose stored text is highlighted in snippets, in the order they are shown.
 TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "body")
 TAG_SEPARATOR = ","
+# Value of the `day` field for an undated article: below every real day, so it sorts last.
+NO_DAY = 0
 
 
 def text_analyzer() -> Analyzer:
@@ -29,6 +32,11 @@ def text_analyzer() -> Analyzer:
 def name_analyzer() -> Analyzer:
     """Analyzer for people's names: words in lower case, no stemming or stop words."""
     return RegexTokenizer() | LowercaseFilter()
+
+
+def word_analyzer() -> Analyzer:
+    """Analyzer for autocomplete words: lower case, unstemmed, English stop words removed."""
+    return RegexTokenizer() | LowercaseFilter() | StopFilter()
 
 
 def build_schema() -> Schema:
@@ -43,6 +51,14 @@ def build_schema() -> Schema:
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         date=DATETIME(stored=True, sortable=True),
         content_hash=STORED,
+        # Exact author name, one term, for the author filter and facet.
+        author_exact=ID(),
+        # The date as a day number (`date.toordinal()`), NO_DAY when undated: sorting, the year
+        # facet and date filters read it; `date`'s own column cannot hold a missing value.
+        day=NUMERIC(int, bits=32, sortable=True, default=NO_DAY),
+        # Unstemmed words of title, summary and body with document frequencies, for
+        # autocomplete; presence only, so it adds little to the index.
+        words=FieldType(Existence(), word_analyzer()),
     )
 
 
@@ -56,16 +72,35 @@ def article_to_document(article: Article) -> dict[str, Any]:
         "author": article.author,
         "tags": TAG_SEPARATOR.join(article.tags),
         "content_hash": article.content_hash,
+        "day": day_number(article.date),
+        "words": "\n".join((article.title, article.summary, article.body)),
     }
+    if article.author:
+        document["author_exact"] = article.author
     if article.date is not None:
         # YAML dates arrive as `date`; Whoosh's DATETIME wants `datetime`.
         document["date"] = dt.datetime.combine(article.date, dt.time())
     return document
 
 
+def day_number(date: dt.date | None) -> int:
+    """The `day` field's value for `date`: its ordinal, or NO_DAY when there is none."""
+    return NO_DAY if date is None else date.toordinal()
+
+
+def day_date(day: int) -> dt.date | None:
+    """The date a `day` field value stands for, or None for an undated article."""
+    return None if day <= NO_DAY else dt.date.fromordinal(day)
+
+
 def stored_tags(value: str | None) -> list[str]:
     """Tags as a list, from the stored comma-joined string."""
     return [tag for tag in (value or "").split(TAG_SEPARATOR) if tag]
+
+
+def stored_date(value: Any) -> dt.date | None:
+    """The article's date from the stored `date` field (a `datetime`), or None when undated."""
+    return value.date() if isinstance(value, dt.datetime) else None
 
 
 def build_query_parser(schema: Schema) -> QueryParser:

@@ -16,12 +16,14 @@ from indexer.errors import (
     ArticleNotFoundError,
     IndexCorruptError,
     IndexNotFoundError,
+    IndexOutdatedError,
     MedsearchError,
     QueryError,
 )
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
+from search_api.reader_cache import ReaderCache
 from search_api.routes import router
 
 logger = logging.getLogger("medsearch")
@@ -32,6 +34,7 @@ STATUS_FOR_ERROR: dict[type[MedsearchError], int] = {
     ArticleNotFoundError: 404,
     IndexNotFoundError: 503,
     IndexCorruptError: 503,
+    IndexOutdatedError: 503,
 }
 
 
@@ -92,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
+    app.state.reader_cache = ReaderCache()
     app.include_router(router)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

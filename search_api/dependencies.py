@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
+from search_api.reader_cache import ReaderCache
 
 
 def get_settings(request: Request) -> Settings:
@@ -38,3 +39,12 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LiveIndexDep = Annotated[LiveIndex, Depends(get_live_index)]
 SearcherDep = Annotated[Any, Depends(get_searcher)]
 QueryParserDep = Annotated[Any, Depends(get_query_parser)]
+
+
+def get_reader_cache(request: Request) -> ReaderCache:
+    """Values the app works out once per index snapshot, such as the autocomplete vocabulary."""
+    cache: ReaderCache = request.app.state.reader_cache
+    return cache
+
+
+ReaderCacheDep = Annotated[ReaderCache, Depends(get_reader_cache)]

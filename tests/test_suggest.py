@@ -1,0 +1,114 @@
+"""GET /suggest: completions for search-as-you-type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.build import build_index
+from tests.conftest import write_article
+
+
+def _suggest(client: TestClient, q: str, **params: Any) -> list[str]:
+    response = client.get("/suggest", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    assert body["query"] == q
+    suggestions: list[str] = body["suggestions"]
+    return suggestions
+
+
+def test_suggest_completes_words_then_titles(client: TestClient) -> None:
+    assert _suggest(client, "mig") == ["migraine", "Migraine basics", "Botox for chronic migraine"]
+
+
+def test_suggest_ignores_case_and_echoes_the_query(client: TestClient) -> None:
+    response = client.get("/suggest", params={"q": "MIG"})
+    assert response.json() == {
+        "query": "MIG",
+        "suggestions": ["migraine", "Migraine basics", "Botox for chronic migraine"],
+    }
+
+
+def test_suggest_most_frequent_words_first_within_limit(client: TestClient) -> None:
+    # "headache" is in 5 articles, "headaches" in 4, "head" 2; titles fill the second half.
+    assert _suggest(client, "h") == [
+        "headache",
+        "headaches",
+        "head",
+        "help",
+        "helps",
+        "Headaches in pregnancy",
+        "Tension-type headache",
+        "Cluster headache and oxygen",
+        "hours",
+        "how",
+    ]
+    assert _suggest(client, "h", limit=3) == ["headache", "headaches", "Headaches in pregnancy"]
+
+
+def test_suggest_after_other_words_keeps_completions_seen_with_them(client: TestClient) -> None:
+    assert _suggest(client, "cluster he") == ["cluster headache", "Cluster headache and oxygen"]
+    assert _suggest(client, "oxygen sum") == ["oxygen sumatriptan"]
+    assert _suggest(client, "pregnancy jaw") == []
+
+
+def test_suggest_finished_word_offers_titles_holding_it(client: TestClient) -> None:
+    assert _suggest(client, "migraine ") == ["Migraine basics", "Botox for chronic migraine"]
+
+
+def test_suggest_unknown_prefix_or_punctuation_gives_nothing(client: TestClient) -> None:
+    assert _suggest(client, "zzq") == []
+    assert _suggest(client, '"(') == []
+
+
+def test_suggest_stop_words_are_not_suggested(client: TestClient) -> None:
+    assert "the" not in _suggest(client, "th", limit=50)
+
+
+def test_suggest_sees_a_rebuilt_index(
+    client: TestClient, corpus_dir: Path, index_dir: Path
+) -> None:
+    assert _suggest(client, "ribo") == []
+    write_article(corpus_dir, "b2.md", "---\ntitle: Riboflavin for migraine\n---\nVitamin B2.\n")
+    build_index(corpus_dir, index_dir)
+    assert _suggest(client, "ribo") == ["riboflavin", "Riboflavin for migraine"]
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        (
+            {"q": ""},
+            "The text to complete is empty; send the first letters of a word, such as q=mig.",
+        ),
+        (
+            {"q": "   "},
+            "The text to complete is empty; send the first letters of a word, such as q=mig.",
+        ),
+        ({}, "Parameter 'q': Field required."),
+        (
+            {"q": "m" * 101},
+            "The text to complete is 101 characters long; the limit is 100. "
+            "Send only what the reader has typed.",
+        ),
+        (
+            {"q": "mi\x00g"},
+            "The text to complete contains the control character U+0000; remove it.",
+        ),
+        (
+            {"q": "mig", "limit": "0"},
+            "Parameter 'limit': Input should be greater than or equal to 1 (got '0').",
+        ),
+        (
+            {"q": "mig", "limit": "51"},
+            "Parameter 'limit': Input should be less than or equal to 50 (got '51').",
+        ),
+    ],
+)
+def test_suggest_bad_input_is_400(client: TestClient, params: dict[str, str], detail: str) -> None:
+    response = client.get("/suggest", params=params)
+    assert (response.status_code, response.json()) == (400, {"detail": detail})
