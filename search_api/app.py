@@ -23,8 +23,8 @@ from indexer.errors import (
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
-from search_api.reader_cache import ReaderCache
 from search_api.routes import router
+from search_api.snapshot_cache import SnapshotCache
 
 logger = logging.getLogger("medsearch")
 
@@ -95,7 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
-    app.state.reader_cache = ReaderCache()
+    app.state.snapshot_cache = SnapshotCache()
     app.include_router(router)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

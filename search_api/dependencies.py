@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
-from search_api.reader_cache import ReaderCache
+from search_api.snapshot_cache import SnapshotCache
 
 
 def get_settings(request: Request) -> Settings:
@@ -41,10 +41,10 @@ SearcherDep = Annotated[Any, Depends(get_searcher)]
 QueryParserDep = Annotated[Any, Depends(get_query_parser)]
 
 
-def get_reader_cache(request: Request) -> ReaderCache:
+def get_snapshot_cache(request: Request) -> SnapshotCache:
     """Values the app works out once per index snapshot, such as the autocomplete vocabulary."""
-    cache: ReaderCache = request.app.state.reader_cache
+    cache: SnapshotCache = request.app.state.snapshot_cache
     return cache
 
 
-ReaderCacheDep = Annotated[ReaderCache, Depends(get_reader_cache)]
+SnapshotCacheDep = Annotated[SnapshotCache, Depends(get_snapshot_cache)]

@@ -15,6 +15,7 @@ while nothing is published.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 from whoosh.scoring import WeightingModel
@@ -22,7 +23,7 @@ from whoosh.searching import Searcher
 
 from indexer.schema import NO_DAY
 from search_api.filters import require_fields
-from search_api.reader_cache import ReaderCache
+from search_api.snapshot_cache import SnapshotCache, reader_key
 
 
 class RecencyWeighting(WeightingModel):  # type: ignore[misc]  # Whoosh is untyped
@@ -65,7 +66,9 @@ def newest_day(reader: Any) -> int:
     return max((days[docnum] for docnum in reader.all_doc_ids()), default=NO_DAY)
 
 
-def recency_searcher(searcher: Any, cache: ReaderCache, half_life_days: int, weight: float) -> Any:
+def recency_searcher(
+    searcher: Any, cache: SnapshotCache, half_life_days: int, weight: float
+) -> Any:
     """A searcher over the same reader whose scores carry the recency boost (or `searcher`)."""
     if half_life_days <= 0 or weight <= 0:
         return searcher
@@ -74,7 +77,7 @@ def recency_searcher(searcher: Any, cache: ReaderCache, half_life_days: int, wei
     weighting = RecencyWeighting(
         searcher.weighting,
         reader.column_reader("day"),
-        cache.get(reader, "newest_day", newest_day),
+        cache.get(reader_key(reader), "newest_day", partial(newest_day, reader)),
         half_life_days,
         weight,
     )

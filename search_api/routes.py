@@ -17,9 +17,9 @@ from indexer.errors import (
 from search_api.dependencies import (
     LiveIndexDep,
     QueryParserDep,
-    ReaderCacheDep,
     SearcherDep,
     SettingsDep,
+    SnapshotCacheDep,
 )
 from search_api.models import (
     ArticleResponse,
@@ -47,7 +47,7 @@ def search_articles(
     searcher: SearcherDep,
     parser: QueryParserDep,
     settings: SettingsDep,
-    cache: ReaderCacheDep,
+    cache: SnapshotCacheDep,
     wanted: ResultOptionsDep,
     q: Annotated[
         str | None,
@@ -144,8 +144,8 @@ def _check_article_id(article_id: str) -> None:
 
 @router.get("/suggest", responses=ERRORS)
 def suggest_completions(
-    searcher: SearcherDep,
-    cache: ReaderCacheDep,
+    live_index: LiveIndexDep,
+    cache: SnapshotCacheDep,
     q: Annotated[
         str,
         Query(
@@ -162,7 +162,7 @@ def suggest_completions(
     articles first; after other words, those found in articles with them), then article
     titles that hold the words typed. Answers come from memory in a few milliseconds.
     """
-    return SuggestResponse(query=q, suggestions=suggest(searcher, cache, q, limit))
+    return SuggestResponse(query=q, suggestions=suggest(live_index, cache, q, limit))
 
 
 @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})

@@ -14,8 +14,8 @@ from search_api.facets import count_facets
 from search_api.filters import SearchFilters, allowed_docnums, require_fields
 from search_api.models import ArticleResponse, SearchHit, SearchResponse
 from search_api.query import parse_query, positive_query
-from search_api.reader_cache import ReaderCache
 from search_api.recency import recency_searcher
+from search_api.snapshot_cache import SnapshotCache
 from search_api.snippets import highlight, make_snippet
 
 SortOrder = Literal["relevance", "date"]
@@ -155,7 +155,7 @@ def search(
     per_page: int,
     options: SearchOptions,
     wanted: ResultOptions | None = None,
-    cache: ReaderCache | None = None,
+    cache: SnapshotCache | None = None,
 ) -> SearchResponse:
     """Search for `query_text` and return page `page` of the results with snippets.
 
@@ -181,7 +181,7 @@ def search(
         else:
             scorer = recency_searcher(
                 searcher,
-                cache or ReaderCache(),
+                cache or SnapshotCache(),
                 options.recency_half_life_days,
                 options.recency_weight,
             )

@@ -11,13 +11,15 @@ import heapq
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from whoosh import query as wq
 
 from indexer.errors import QueryError
 from search_api.filters import require_fields
-from search_api.reader_cache import ReaderCache
+from search_api.live_index import LiveIndex
+from search_api.snapshot_cache import SnapshotCache, index_key
 
 MAX_SUGGEST_LENGTH = 100
 # Words as the index's `words` field cuts them (Whoosh's default tokenizer pattern).
@@ -109,26 +111,31 @@ def check_prefix(text: str) -> str:
     return text
 
 
-def _word_completions(
+def _frequent_completions(vocabulary: Vocabulary, prefix: str, count: int) -> list[int]:
+    """Positions of the `count` most frequent words starting with `prefix`; ties alphabetical."""
+    frequencies = vocabulary.frequencies
+    return heapq.nsmallest(
+        count, vocabulary.completions(prefix), key=lambda i: (-frequencies[i], i)
+    )
+
+
+def _completions_after(
     searcher: Any, vocabulary: Vocabulary, earlier: list[str], prefix: str, limit: int
 ) -> list[str]:
-    frequencies = vocabulary.frequencies
-    # Most frequent first; among equals, alphabetical (the lower position).
-    best = heapq.nsmallest(
-        limit * _CANDIDATES_PER_SUGGESTION if earlier else limit,
-        vocabulary.completions(prefix),
-        key=lambda i: (-frequencies[i], i),
-    )
+    """Completions of the last word, each after the words typed before it."""
     lead = " ".join(earlier)
     # Stop words typed before are not in the index, so the field's analyzer drops them.
     context = [token.text for token in searcher.schema["words"].analyzer(lead)]
     if not context:
-        return [f"{lead} {vocabulary.words[i]}".lstrip() for i in best[:limit]]
-    # After other words, keep completions found in articles with all of them, most such first.
-    reader = searcher.reader()
+        best = _frequent_completions(vocabulary, prefix, limit)
+        return [f"{lead} {vocabulary.words[i]}" for i in best]
+    # Keep completions found in articles with all the earlier words, most such articles first.
     within = set(searcher.docs_for_query(wq.And([wq.Term("words", w) for w in context])))
+    if not within:
+        return []
+    reader = searcher.reader()
     together: list[tuple[int, int]] = []
-    for i in best if within else []:
+    for i in _frequent_completions(vocabulary, prefix, limit * _CANDIDATES_PER_SUGGESTION):
         postings = reader.postings("words", vocabulary.words[i]).all_ids()
         shared = sum(1 for docnum in postings if docnum in within)
         if shared:
@@ -150,19 +157,27 @@ def _title_completions(
     return [vocabulary.titles[n] for n in heapq.nsmallest(limit, found, key=rank)]
 
 
-def suggest(searcher: Any, cache: ReaderCache, text: str, limit: int) -> list[str]:
+def suggest(live_index: LiveIndex, cache: SnapshotCache, text: str, limit: int) -> list[str]:
     """Up to `limit` completions of `text`: frequent words first, then titles, no repeats."""
     typed = check_prefix(text)
     tokens = _tokens(typed)
     if not tokens:
         return []
-    require_fields(searcher, "Autocomplete", "words")
-    vocabulary = cache.get(searcher.reader(), "vocabulary", Vocabulary.from_reader)
+    generation, index = live_index.current()
+    require_fields(index, "Autocomplete", "words")
+    # Keyed by the index itself, so a single word is completed without opening a reader.
+    vocabulary = cache.get(
+        index_key(generation, index), "vocabulary", partial(_read_vocabulary, index)
+    )
     if text[-1].isspace():
         # The last word is finished: only titles holding all the words can complete it.
         return _title_completions(vocabulary, typed, tokens, "", limit)
     earlier, prefix = tokens[:-1], tokens[-1]
-    words = _word_completions(searcher, vocabulary, earlier, prefix, limit)
+    if earlier:
+        with index.searcher() as searcher:
+            words = _completions_after(searcher, vocabulary, earlier, prefix, limit)
+    else:
+        words = [vocabulary.words[i] for i in _frequent_completions(vocabulary, prefix, limit)]
     titles = _title_completions(vocabulary, typed, earlier, prefix, limit)
     # Half the list for words, then titles, then more words if titles ran short.
     half = (limit + 1) // 2
@@ -170,3 +185,8 @@ def suggest(searcher: Any, cache: ReaderCache, text: str, limit: int) -> list[st
     for suggestion in words[:half] + titles + words[half:]:
         merged.setdefault(suggestion.casefold(), suggestion)
     return list(merged.values())[:limit]
+
+
+def _read_vocabulary(index: Any) -> Vocabulary:
+    with index.reader() as reader:
+        return Vocabulary.from_reader(reader)

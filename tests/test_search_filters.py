@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from indexer.build import build_index
 from indexer.settings import Settings
@@ -319,3 +322,29 @@ def test_filters_bad_parameters_are_400_with_detail(
 ) -> None:
     response = client.get("/search", params=params)
     assert (response.status_code, response.json()) == (400, {"detail": detail})
+
+
+FILTER_TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
+
+
+@examples(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    author=FILTER_TEXT,
+    tag=FILTER_TEXT,
+    start=st.one_of(FILTER_TEXT, st.dates().map(str)),
+    end=st.one_of(FILTER_TEXT, st.dates().map(str)),
+    facets=st.sampled_from(["", "author", "tag,year", "author,tag,year", "bogus"]),
+)
+def test_filters_any_values_are_answered_or_refused_cleanly(
+    client: TestClient, author: str, tag: str, start: str, end: str, facets: str
+) -> None:
+    params = {"author": author, "tag": tag, "from": start, "to": end, "facets": facets}
+    response = client.get("/search", params=params)
+    assert response.status_code in (200, 400), (params, response.text)
+    body = response.json()
+    if response.status_code == 200:
+        assert body["total"] >= len(body["results"])
+    else:
+        assert body["detail"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from indexer.build import build_index
 from tests.conftest import write_article
@@ -112,3 +115,25 @@ def test_suggest_sees_a_rebuilt_index(
 def test_suggest_bad_input_is_400(client: TestClient, params: dict[str, str], detail: str) -> None:
     response = client.get("/suggest", params=params)
     assert (response.status_code, response.json()) == (400, {"detail": detail})
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(q=st.text(st.characters(codec="utf-8"), max_size=40))
+def test_suggest_any_text_is_answered_or_refused_cleanly(client: TestClient, q: str) -> None:
+    response = client.get("/suggest", params={"q": q})
+    assert response.status_code in (200, 400), (q, response.text)
+    body = response.json()
+    if response.status_code == 200:
+        assert len(body["suggestions"]) <= 10
+    else:
+        assert body["detail"]
+
+
+def test_suggest_concurrent_requests_agree(client: TestClient) -> None:
+    inputs = ["mig", "h", "cluster he", "migraine ", "bo", "t", "oxygen sum"] * 6
+    expected = {q: _suggest(client, q) for q in set(inputs)}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda q: (q, _suggest(client, q)), inputs))
+    assert [q for q, answer in answers if answer != expected[q]] == []
