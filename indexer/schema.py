@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Any
 
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, FieldType, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.formats import Existence
 from whoosh.qparser import MultifieldParser, OrGroup, QueryParser
 
@@ -20,6 +22,8 @@ SEARCH_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 # Fields whose stored text is highlighted in snippets, in the order they are shown.
 TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "body")
 TAG_SEPARATOR = ","
+# Fields that serve filters, sorting, autocomplete and rebuilds rather than queries.
+INTERNAL_FIELDS: tuple[str, ...] = ("content_hash", "author_exact", "day", "words")
 # Value of the `day` field for an undated article: below every real day, so it sorts last.
 NO_DAY = 0
 
@@ -53,12 +57,14 @@ def build_schema() -> Schema:
         content_hash=STORED,
         # Exact author name, one term, for the author filter and facet.
         author_exact=ID(),
-        # The date as a day number (`date.toordinal()`), NO_DAY when undated: sorting, the year
-        # facet and date filters read it; `date`'s own column cannot hold a missing value.
-        day=NUMERIC(int, bits=32, sortable=True, default=NO_DAY),
+        # The date as a day number (`date.toordinal()`), NO_DAY when undated, as a column only:
+        # sorting and the year facet read it; `date`'s own column cannot hold a missing value.
+        day=COLUMN(NumericColumn("i", default=NO_DAY)),
         # Unstemmed words of title, summary and body with document frequencies, for
-        # autocomplete; presence only, so it adds little to the index.
-        words=FieldType(Existence(), word_analyzer()),
+        # autocomplete; presence only, so it adds little to the index. Scorable, though never
+        # scored: Whoosh's writer looks for a field-length column at every posting of a field
+        # without one (a file-system check each time), which doubled build times.
+        words=FieldType(Existence(), word_analyzer(), scorable=True),
     )
 
 
@@ -105,4 +111,16 @@ def stored_date(value: Any) -> dt.date | None:
 
 def build_query_parser(schema: Schema) -> QueryParser:
     """Parser for user queries: OR between words so questions still match, fields boosted."""
-    return MultifieldParser(list(SEARCH_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=OrGroup)
+    return MultifieldParser(
+        list(SEARCH_FIELDS), _queryable(schema), fieldboosts=FIELD_BOOSTS, group=OrGroup
+    )
+
+
+def _queryable(schema: Schema) -> Schema:
+    # Fields kept for filters, sorting and autocomplete are not for `field:word` queries: to the
+    # parser, `day:5` or `words:x` are plain words, as any unknown `name:` is.
+    visible = copy.deepcopy(schema)
+    for name in INTERNAL_FIELDS:
+        if name in visible:
+            visible.remove(name)
+    return visible

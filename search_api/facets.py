@@ -62,7 +62,8 @@ def count_facets(
     searcher: Any, docnums: Collection[int], names: tuple[str, ...], limit: int
 ) -> FacetCounts:
     """Counts of each value of the facets `names` over the articles `docnums`, top `limit` each."""
-    require_fields(searcher, "Facets", "author_exact", "day")
+    needed = {"author": "author_exact", "year": "day"}
+    require_fields(searcher, "Facets", *(needed[name] for name in names if name in needed))
     reader = searcher.reader()
     counts: dict[str, list[FacetValue]] = {}
     for name in names:

@@ -11,7 +11,6 @@ from typing import Any
 from whoosh import query as wq
 
 from indexer.errors import IndexOutdatedError, QueryError
-from indexer.schema import day_number
 
 # Longest author or tag value a filter accepts; longer ones cannot be in the index anyway.
 MAX_FILTER_VALUE_LENGTH = 200
@@ -131,9 +130,9 @@ def filter_query(searcher: Any, filters: SearchFilters) -> Any:
     """The Whoosh query matching exactly the articles `filters` allow (None: no filter)."""
     if not filters:
         return None
-    require_fields(searcher, "Filtering", "author_exact", "day")
     parts: list[Any] = []
     if filters.authors:
+        require_fields(searcher, "Filtering by author", "author_exact")
         names = _author_terms(searcher, filters.authors)
         parts.append(
             wq.Or([wq.Term("author_exact", name) for name in names]) if names else wq.NullQuery
@@ -142,8 +141,8 @@ def filter_query(searcher: Any, filters: SearchFilters) -> Any:
         # Tags are indexed in lower case, as the indexer normalises them.
         parts.append(wq.Or([wq.Term("tags", tag.lower()) for tag in filters.tags]))
     if filters.date_from or filters.date_to:
-        # Undated articles have day 0, below every real day: a range never includes them.
-        low = day_number(filters.date_from) if filters.date_from else 1
-        high = day_number(filters.date_to) if filters.date_to else None
-        parts.append(wq.NumericRange("day", low, high))
+        # Undated articles have no `date` term, so a range never includes them.
+        low = dt.datetime.combine(filters.date_from, dt.time()) if filters.date_from else None
+        high = dt.datetime.combine(filters.date_to, dt.time.max) if filters.date_to else None
+        parts.append(wq.DateRange("date", low, high))
     return parts[0] if len(parts) == 1 else wq.And(parts)

@@ -45,12 +45,18 @@ def test_outdated_index_still_answers_plain_searches(old_client: TestClient) -> 
     assert response.json()["total"] == 2
 
 
+def test_outdated_index_still_filters_by_tag_and_date(old_client: TestClient) -> None:
+    response = old_client.get("/search", params={"q": "headache", "tag": "tmj", "from": "2024"})
+    assert response.status_code == 200
+    assert [hit["id"] for hit in response.json()["results"]] == ["nested/deep/jaw-pain"]
+
+
 @pytest.mark.parametrize(
     ("path", "params", "feature", "fields"),
     [
-        ("/search", {"q": "botox", "tag": "botox"}, "Filtering", "author_exact, day"),
+        ("/search", {"author": "Dr. Ada Finch"}, "Filtering by author", "author_exact"),
         ("/search", {"q": "botox", "sort": "date"}, "Sorting by date", "day"),
-        ("/search", {"q": "botox", "facets": "year"}, "Facets", "author_exact, day"),
+        ("/search", {"q": "botox", "facets": "tag,year,author"}, "Facets", "day, author_exact"),
         ("/suggest", {"q": "bo"}, "Autocomplete", "words"),
     ],
 )
