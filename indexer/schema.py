@@ -8,8 +8,7 @@ from typing import Any
 
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
 from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
-from whoosh.formats import Existence
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser import MultifieldParser, OrGroup, QueryParser
 
 from indexer.articles import Article
@@ -22,8 +21,8 @@ SEARCH_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 # Fields whose stored text is highlighted in snippets, in the order they are shown.
 TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "body")
 TAG_SEPARATOR = ","
-# Fields that serve filters, sorting, autocomplete and rebuilds rather than queries.
-INTERNAL_FIELDS: tuple[str, ...] = ("content_hash", "author_exact", "day", "words")
+# Fields that serve filters, sorting and rebuilds rather than queries.
+INTERNAL_FIELDS: tuple[str, ...] = ("content_hash", "author_exact", "day")
 # Value of the `day` field for an undated article: below every real day, so it sorts last.
 NO_DAY = 0
 
@@ -39,7 +38,7 @@ def name_analyzer() -> Analyzer:
 
 
 def word_analyzer() -> Analyzer:
-    """Analyzer for autocomplete words: lower case, unstemmed, English stop words removed."""
+    """Analyzer for autocomplete's vocabulary: lower case, unstemmed, stop words removed."""
     return RegexTokenizer() | LowercaseFilter() | StopFilter()
 
 
@@ -60,11 +59,6 @@ def build_schema() -> Schema:
         # The date as a day number (`date.toordinal()`), NO_DAY when undated, as a column only:
         # sorting and the year facet read it; `date`'s own column cannot hold a missing value.
         day=COLUMN(NumericColumn("i", default=NO_DAY)),
-        # Unstemmed words of title, summary and body with document frequencies, for
-        # autocomplete; presence only, so it adds little to the index. Scorable, though never
-        # scored: Whoosh's writer looks for a field-length column at every posting of a field
-        # without one (a file-system check each time), which doubled build times.
-        words=FieldType(Existence(), word_analyzer(), scorable=True),
     )
 
 
@@ -79,7 +73,6 @@ def article_to_document(article: Article) -> dict[str, Any]:
         "tags": TAG_SEPARATOR.join(article.tags),
         "content_hash": article.content_hash,
         "day": day_number(article.date),
-        "words": "\n".join((article.title, article.summary, article.body)),
     }
     if article.author:
         document["author_exact"] = article.author
@@ -118,7 +111,7 @@ def build_query_parser(schema: Schema) -> QueryParser:
 
 def _queryable(schema: Schema) -> Schema:
     # Fields kept for filters, sorting and autocomplete are not for `field:word` queries: to the
-    # parser, `day:5` or `words:x` are plain words, as any unknown `name:` is.
+    # parser, `day:5` or `content_hash:x` are plain words, as any unknown `name:` is.
     visible = copy.deepcopy(schema)
     for name in INTERNAL_FIELDS:
         if name in visible:
