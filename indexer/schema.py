@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from typing import Any
 
-from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemmingAnalyzer, StopFilter
+from whoosh.analysis import (
+    STOP_WORDS,
+    Analyzer,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemmingAnalyzer,
+)
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser import MultifieldParser, OrGroup, QueryParser
@@ -21,6 +28,10 @@ SEARCH_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 # Fields whose stored text is highlighted in snippets, in the order they are shown.
 TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "body")
 TAG_SEPARATOR = ","
+# Words as Whoosh's default RegexTokenizer cuts them, without its `*` (kept there for wildcard
+# queries), and the shortest word StopFilter keeps.
+WORD_PATTERN = re.compile(r"\w+(?:\.?\w+)*")
+_MIN_WORD_LENGTH = 2
 # Fields that serve filters, sorting and rebuilds rather than queries.
 INTERNAL_FIELDS: tuple[str, ...] = ("content_hash", "author_exact", "day")
 # Value of the `day` field for an undated article: below every real day, so it sorts last.
@@ -37,9 +48,14 @@ def name_analyzer() -> Analyzer:
     return RegexTokenizer() | LowercaseFilter()
 
 
-def word_analyzer() -> Analyzer:
-    """Analyzer for autocomplete's vocabulary: lower case, unstemmed, stop words removed."""
-    return RegexTokenizer() | LowercaseFilter() | StopFilter()
+def vocabulary_words(text: str) -> set[str]:
+    """Autocomplete's distinct words of `text`: lower case, unstemmed, no stop words or letters.
+
+    What RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | StopFilter() yields in Whoosh,
+    several times faster: the whole corpus goes through it once per index version.
+    """
+    lowered = (word.lower() for word in WORD_PATTERN.findall(text))
+    return {word for word in lowered if len(word) >= _MIN_WORD_LENGTH and word not in STOP_WORDS}
 
 
 def build_schema() -> Schema:

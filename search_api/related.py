@@ -11,10 +11,11 @@ from indexer.schema import FIELD_BOOSTS, SEARCH_FIELDS, TEXT_FIELDS, stored_date
 from search_api.models import RelatedArticle, RelatedResponse
 from search_api.snippets import opening_words
 
-# How many key terms to take from each field, and how many of them all to search with.
-# (Lucene's MoreLikeThis searches with up to 25 terms too.)
-KEY_TERMS_PER_FIELD: dict[str, int] = {"title": 5, "summary": 5, "body": 20}
-KEY_TERMS_USED = 25
+# How many key terms to take from each field, and how many of them all to search with: on
+# nfcorpus 15 terms answer in half the time of 25 (Lucene MoreLikeThis's default), and on our
+# corpus pick the same first two articles.
+KEY_TERMS_PER_FIELD: dict[str, int] = {"title": 5, "summary": 5, "body": 12}
+KEY_TERMS_USED = 15
 # A shared tag counts about as much as a strong key term: editors chose it.
 TAG_BOOST = 1.0
 
@@ -59,7 +60,10 @@ def related_articles(
     if docnum is None:
         raise ArticleNotFoundError(article_id)
     query = related_query(searcher, searcher.stored_fields(docnum))
-    results = searcher.search(query, limit=limit, mask={docnum}, terms=False)
+    # One more than asked for, then the article itself dropped, rather than Whoosh's `mask=`
+    # set, which is checked against every match.
+    results = searcher.search(query, limit=limit + 1, terms=False)
+    hits = [hit for hit in results if hit.docnum != docnum][:limit]
     return RelatedResponse(
         id=article_id,
         results=[
@@ -70,6 +74,6 @@ def related_articles(
                 author=hit.get("author", ""),
                 excerpt=excerpt(hit.fields(), excerpt_words),
             )
-            for hit in results
+            for hit in hits
         ],
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import re
 import unicodedata
 from array import array
 from collections.abc import Collection, Iterable, Sequence
@@ -20,13 +19,11 @@ from functools import partial
 from typing import Any
 
 from indexer.errors import QueryError
-from indexer.schema import word_analyzer
+from indexer.schema import WORD_PATTERN, vocabulary_words
 from search_api.live_index import LiveIndex
 from search_api.snapshot_cache import SnapshotCache, index_key
 
 MAX_SUGGEST_LENGTH = 100
-# Words as Whoosh's default tokenizer cuts them, for what the reader typed and for titles.
-_TOKEN = re.compile(r"\w+(?:\.?\w+)*")
 # Above every character, so `prefix + _LAST` bounds all words starting with `prefix`.
 _LAST = "\U0010ffff"
 # With words typed before the last one, this many top completions are checked against them.
@@ -34,7 +31,8 @@ _CANDIDATES_PER_SUGGESTION = 5
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+    # All words, stop words included: titles are matched on what the reader typed.
+    return [word.lower() for word in WORD_PATTERN.findall(text)]
 
 
 def _sorted_index(postings: dict[str, list[int]]) -> tuple[list[str], list[array[int]]]:
@@ -55,14 +53,13 @@ class Vocabulary:
     @classmethod
     def from_articles(cls, articles: Iterable[dict[str, Any]]) -> Vocabulary:
         """Build the vocabulary from stored articles (title, summary and body)."""
-        analyzer = word_analyzer()
         postings: dict[str, list[int]] = {}
         titles: set[str] = set()
         for number, fields in enumerate(articles):
             title = fields.get("title") or ""
             titles.add(title)
             text = "\n".join((title, fields.get("summary") or "", fields.get("body") or ""))
-            for word in {token.text for token in analyzer(text)}:
+            for word in vocabulary_words(text):
                 postings.setdefault(word, []).append(number)
         title_postings: dict[str, list[int]] = {}
         ordered_titles = sorted(titles - {""})
@@ -143,8 +140,8 @@ def _word_completions(
 ) -> list[str]:
     """Completions of the last word, after the words typed before it."""
     lead = " ".join(earlier)
-    # Stop words typed before are not in the vocabulary, so the analyzer drops them.
-    context = [token.text for token in word_analyzer()(lead)]
+    # Stop words typed before are not in the vocabulary, so they are dropped here too.
+    context = sorted(vocabulary_words(lead))
     if not context:
         best = _frequent_completions(vocabulary, prefix, limit)
         return [f"{lead} {vocabulary.words[i]}".lstrip() for i in best]

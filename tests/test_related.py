@@ -41,8 +41,12 @@ def test_related_shape_and_default_limit(client: TestClient) -> None:
 
 
 def test_related_excerpt_is_opening_words_without_summary(client: TestClient) -> None:
-    body = _related(client, "unsafe-markup", limit=1)
-    assert body["results"] == [
+    body = _related(client, "cluster-headache-oxygen", limit=2)
+    assert [article["id"] for article in body["results"]] == [
+        "headaches-in-pregnancy",
+        "tension-type-headache",
+    ]
+    assert body["results"][1:] == [
         {
             "id": "tension-type-headache",
             "title": "Tension-type headache",
@@ -60,6 +64,10 @@ def test_related_never_lists_the_article_itself(client: TestClient) -> None:
         ids = _ids(_related(client, article_id, limit=20))
         assert article_id not in ids
         assert len(ids) == len(set(ids))
+
+
+def test_related_is_empty_when_nothing_shares_key_terms(client: TestClient) -> None:
+    assert _related(client, "unsafe-markup") == {"id": "unsafe-markup", "results": []}
 
 
 def test_related_nested_id_routes_to_related(client: TestClient) -> None:

@@ -10,8 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
 
 from indexer.build import build_index
+from indexer.schema import WORD_PATTERN, vocabulary_words
 from tests.conftest import write_article
 
 
@@ -137,3 +139,10 @@ def test_suggest_concurrent_requests_agree(client: TestClient) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(lambda q: (q, _suggest(client, q)), inputs))
     assert [q for q, answer in answers if answer != expected[q]] == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(st.characters(codec="utf-8"), max_size=80))
+def test_vocabulary_words_match_whoosh_analysis(text: str) -> None:
+    analyzer = RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | StopFilter()
+    assert vocabulary_words(text) == {token.text for token in analyzer(text)}
