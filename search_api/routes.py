@@ -36,6 +36,14 @@ from search_api.suggest import MAX_SUGGEST_LENGTH, suggest
 
 router = APIRouter()
 
+ArticleIdPath = Annotated[
+    str,
+    Path(
+        description="Article id: its path in the corpus without `.md`.",
+        examples=["how-does-botox-help-headaches"],
+    ),
+]
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The request needs changing; `detail` says how."},
     503: {"model": ErrorResponse, "description": "No index is available; `detail` says why."},
@@ -89,13 +97,7 @@ def search_articles(
     responses={**ERRORS, 404: {"model": ErrorResponse}},
 )
 def read_related(
-    article_id: Annotated[
-        str,
-        Path(
-            description="Article id: its path in the corpus without `.md`.",
-            examples=["how-does-botox-help-headaches"],
-        ),
-    ],
+    article_id: ArticleIdPath,
     searcher: SearcherDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=20, description="Most articles to return.")] = 3,
@@ -119,13 +121,7 @@ def read_related(
 
 @router.get("/articles/{article_id:path}", responses={**ERRORS, 404: {"model": ErrorResponse}})
 def read_article(
-    article_id: Annotated[
-        str,
-        Path(
-            description="Article id: its path in the corpus without `.md`.",
-            examples=["how-does-botox-help-headaches"],
-        ),
-    ],
+    article_id: ArticleIdPath,
     searcher: SearcherDep,
 ) -> ArticleResponse:
     """Return one article with its metadata and plain-text body."""
