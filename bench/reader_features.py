@@ -1,12 +1,13 @@
 """Latency of the reader features (autocomplete, facets, date sort, related) against plain search.
 
-    .venv/bin/python -m bench.reader_features --beir ../shared/data/nfcorpus --corpus corpus
+    .venv/bin/python -m bench.reader_features --beir ../shared/data/nfcorpus --corpus corpus \
+        [--index-cost] [--server http://127.0.0.1:8000]
 
 Indexes a BEIR collection (and optionally a Markdown corpus), then times each endpoint through
 the app in-process, over many inputs taken from the collection's queries. Figures are medians
 and 90th percentiles in milliseconds, with ratios to plain `/search` measured in the same run;
 `--index-cost` also compares index size and build time with and without the fields added for
-these features.
+these features, and `--server URL` times a running `medsearch serve` over real HTTP.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import shutil
 import statistics
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
@@ -162,6 +165,30 @@ def measure(label: str, index_dir: Path, words: list[str], typed: list[str]) -> 
         print(f"{name:<36} {len(times):>5} {median:>10.2f} {p90:>8.2f} {median / reference:>10.2f}")
 
 
+def _fetch(url: str) -> Callable[[], Any]:
+    def call() -> None:
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our own server
+            response.read()
+
+    return call
+
+
+def measure_server(base: str, words: list[str], typed: list[str]) -> None:
+    """Print latency figures over real HTTP against a running `medsearch serve`."""
+    quote = urllib.parse.quote_plus
+    rows = [
+        ("GET /health (framework floor)", [_timed(_fetch(f"{base}/health")) for _ in typed]),
+        ("GET /suggest", [_timed(_fetch(f"{base}/suggest?q={quote(t)}")) for t in typed]),
+        ("GET /search?q=word (reference)", [_timed(_fetch(f"{base}/search?q={w}")) for w in words]),
+    ]
+    reference = statistics.median(rows[-1][1])
+    print(f"\n{base}: over HTTP, one connection per request")
+    print(f"{'what':<36} {'n':>5} {'median ms':>10} {'p90 ms':>8} {'x /search':>10}")
+    for name, times in rows:
+        median, p90 = summary(times)
+        print(f"{name:<36} {len(times):>5} {median:>10.2f} {p90:>8.2f} {median / reference:>10.2f}")
+
+
 def index_cost(articles: list[Article], root: Path, repeat: int) -> None:
     """Print index size and build time with and without the reader-feature fields."""
     results: dict[str, list[tuple[float, int]]] = {"with": [], "without": []}
@@ -192,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--words", type=int, default=150, help="query words to sample")
     parser.add_argument("--index-cost", action="store_true", help="compare index size and time")
     parser.add_argument("--repeat", type=int, default=3, help="builds per variant for --index-cost")
+    parser.add_argument("--server", help="also time a running server, e.g. http://127.0.0.1:8000")
     args = parser.parse_args(argv)
     rng = random.Random(4)
     words = query_words(args.beir, args.words, rng)
@@ -206,6 +234,8 @@ def main(argv: list[str] | None = None) -> None:
             measure(f"{args.corpus} ({report.indexed} articles)", root / "corpus", words, typed)
         if args.index_cost:
             index_cost(articles, root, args.repeat)
+    if args.server:
+        measure_server(args.server.rstrip("/"), words, typed)
 
 
 if __name__ == "__main__":
