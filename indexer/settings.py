@@ -44,6 +44,20 @@ class Settings(BaseModel):
         ge=10,
         description="Deepest result reachable by paging (`page` x `per_page`).",
     )
+    recency_half_life_days: int = Field(
+        default=0,
+        ge=0,
+        le=36_500,
+        description="Recency boost for relevance ranking: age in days at which an article's "
+        "boost halves; 0 turns the boost off.",
+    )
+    recency_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the relevance score that fades with age when the recency boost "
+        "is on; the rest never fades.",
+    )
     log_level: str = Field(
         default="info", description="uvicorn log level: critical, error, warning, info or debug."
     )

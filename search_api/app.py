@@ -17,6 +17,7 @@ from indexer.errors import (
     IndexBusyError,
     IndexCorruptError,
     IndexNotFoundError,
+    IndexOutdatedError,
     MedsearchError,
     QueryError,
 )
@@ -25,6 +26,7 @@ from indexer.settings import Settings
 from search_api.admin import router as admin_router
 from search_api.live_index import LiveIndex
 from search_api.routes import router
+from search_api.snapshot_cache import SnapshotCache
 
 logger = logging.getLogger("medsearch")
 
@@ -35,6 +37,7 @@ STATUS_FOR_ERROR: dict[type[MedsearchError], int] = {
     IndexNotFoundError: 503,
     IndexCorruptError: 503,
     IndexBusyError: 409,
+    IndexOutdatedError: 503,
 }
 
 
@@ -96,6 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
+    app.state.snapshot_cache = SnapshotCache()
     app.include_router(router)
     if settings.admin_token is not None:
         # Without a token the admin routes do not exist at all: 404, and absent from /docs.
