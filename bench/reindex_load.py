@@ -173,8 +173,7 @@ def index_command(corpus_dir: Path, index_dir: Path, full: bool) -> list[str]:
     """The `medsearch index` command line for a full rebuild or an update."""
     command = [sys.executable, "-m", "search_api.cli", "index"]
     command += ["--corpus", str(corpus_dir), "--index", str(index_dir)]
-    del full  # every run is a full rebuild until incremental updates land
-    return command
+    return [*command, "--full"] if full else command
 
 
 def run_index_steps(

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 ENV_PREFIX = "MEDSEARCH_"
+# Shorter tokens can be guessed; 16 random characters are out of reach of any brute force.
+MIN_ADMIN_TOKEN_LENGTH = 16
 
 
 class Settings(BaseModel):
@@ -73,9 +75,45 @@ class Settings(BaseModel):
         description="Write query text and client addresses into the request log (off: health "
         "searches are personal data).",
     )
+    recency_half_life_days: int = Field(
+        default=0,
+        ge=0,
+        le=36_500,
+        description="Recency boost for relevance ranking: age in days at which an article's "
+        "boost halves; 0 turns the boost off.",
+    )
+    recency_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the relevance score that fades with age when the recency boost "
+        "is on; the rest never fades.",
+    )
     log_level: str = Field(
         default="info", description="uvicorn log level: critical, error, warning, info or debug."
     )
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for `/admin/*` (16+ characters); unset, the admin API is off.",
+    )
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _blank_token_is_unset(cls, value: object) -> object:
+        # `MEDSEARCH_ADMIN_TOKEN=` in a compose file or unit means "no token", not "".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_ADMIN_TOKEN_LENGTH} characters; make one with: "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Self:

@@ -14,19 +14,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
     ArticleNotFoundError,
+    IndexBusyError,
     IndexCorruptError,
     IndexNotFoundError,
+    IndexOutdatedError,
     MedsearchError,
     QueryError,
 )
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
 from search_api.access_log import AccessLogMiddleware
+from search_api.admin import router as admin_router
 from search_api.live_index import LiveIndex
 from search_api.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
 from search_api.openapi import accurate_openapi
 from search_api.ratelimit import RateLimitMiddleware
 from search_api.routes import router
+from search_api.snapshot_cache import SnapshotCache
 
 logger = logging.getLogger("medsearch")
 
@@ -36,6 +40,8 @@ STATUS_FOR_ERROR: dict[type[MedsearchError], int] = {
     ArticleNotFoundError: 404,
     IndexNotFoundError: 503,
     IndexCorruptError: 503,
+    IndexBusyError: 409,
+    IndexOutdatedError: 503,
 }
 
 
@@ -92,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
             # Start anyway: /health says why, and a build published later is picked up.
             logger.warning("%s", error.message)
         yield
+        app.state.live_index.close()
 
     app = FastAPI(
         title="medsearch",
@@ -102,8 +109,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
+    app.state.snapshot_cache = SnapshotCache()
     app.include_router(router)
     app.openapi = lambda: accurate_openapi(app)  # type: ignore[method-assign]
+    if settings.admin_token is not None:
+        # Without a token the admin routes do not exist at all: 404, and absent from /docs.
+        app.include_router(admin_router)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

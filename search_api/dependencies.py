@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
+from search_api.snapshot_cache import SnapshotCache
 
 
 def get_settings(request: Request) -> Settings:
@@ -38,3 +39,12 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LiveIndexDep = Annotated[LiveIndex, Depends(get_live_index)]
 SearcherDep = Annotated[Any, Depends(get_searcher)]
 QueryParserDep = Annotated[Any, Depends(get_query_parser)]
+
+
+def get_snapshot_cache(request: Request) -> SnapshotCache:
+    """Values the app works out once per index snapshot, such as the autocomplete vocabulary."""
+    cache: SnapshotCache = request.app.state.snapshot_cache
+    return cache
+
+
+SnapshotCacheDep = Annotated[SnapshotCache, Depends(get_snapshot_cache)]

@@ -15,13 +15,13 @@ import heapq
 import math
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.collectors import WrappingCollector
+from whoosh.collectors import FilterCollector, WrappingCollector
 
 from indexer.errors import QueryError
 
@@ -177,9 +177,9 @@ class DeadlineCollector(WrappingCollector):  # type: ignore[misc]
     """Wraps Whoosh's innermost collector and stops matching when the budget's time is up.
 
     It never stops before `min_hits` documents were collected, so a query that has matches
-    never answers with an empty page because the machine was busy. Placed directly around the
-    scoring collector, so outer wrappers (filters, term recording) keep working: they pull
-    matches through this collector's `matches()`.
+    never answers with an empty page because the machine was busy. It sits directly around the
+    scoring collector, so a FilterCollector around it still filters: that pulls matches through
+    this collector's `matches()` and hands them to its `collect()`.
     """
 
     def __init__(self, child: Any, budget: QueryBudget, min_hits: int = 1) -> None:
@@ -201,49 +201,69 @@ class DeadlineCollector(WrappingCollector):  # type: ignore[misc]
                     return
             yield docnum
 
+    def collect(self, sub_docnum: int) -> Any:
+        """Collect one match into the child, counting it."""
+        self.collected += 1
+        return self.child.collect(sub_docnum)
+
     def collect_matches(self) -> None:
-        """Collect matches into the child (WrappingCollector's version would bypass `matches`)."""
-        collect = self.child.collect
+        """Collect matches (WrappingCollector's version would bypass `matches`)."""
         for docnum in self.matches():
-            collect(docnum)
-            self.collected += 1
+            self.collect(docnum)
+
+
+def matching_docnums(
+    searcher: Any, bounded: Any, budget: QueryBudget, allowed: set[int] | None = None
+) -> Iterator[int]:
+    """Every document `bounded` matches (within `allowed`), until the budget's time is up."""
+    if budget.expired():
+        budget.cut()
+        return
+    for seen, docnum in enumerate(searcher.docs_for_query(bounded), start=1):
+        if seen % CLOCK_EVERY == 0 and budget.expired():
+            budget.cut()
+            return
+        if allowed is None or docnum in allowed:
+            yield docnum
 
 
 @dataclass(frozen=True)
 class LimitedResults:
-    """The query as run (expansions bounded), its top hits, and how many documents match."""
+    """The best (score, docnum) pairs of a search run within its budget, and its match count."""
 
-    query: Any
-    results: Any
+    items: list[tuple[float, int]]
     total: int
     partial: bool
-
-
-def count_matches(searcher: Any, bounded: Any, budget: QueryBudget) -> int:
-    """How many documents match, counting until the budget's time is up."""
-    count = 0
-    if budget.expired():
-        budget.cut()
-        return count
-    for count, _ in enumerate(searcher.docs_for_query(bounded), start=1):
-        if count % CLOCK_EVERY == 0 and budget.expired():
-            budget.cut()
-            break
-    return count
+    docnums: Callable[[], set[int]]
 
 
 def limited_search(
-    searcher: Any, parsed: Any, limit: int, budget: QueryBudget, min_hits: int = 1
+    searcher: Any,
+    bounded: Any,
+    limit: int | None,
+    budget: QueryBudget,
+    *,
+    min_hits: int = 1,
+    allowed: set[int] | None = None,
 ) -> LimitedResults:
-    """Run `parsed` for its top `limit` hits and count its matches, within `budget`.
+    """Run a bounded query for its top `limit` hits (None: all), counted, within `budget`.
 
-    At least `min_hits` matches (when there are that many) are collected whatever the time.
+    At least `min_hits` matches (when there are that many) are collected whatever the time;
+    `allowed`, when given, is the set of document numbers a hit must be in.
     """
-    bounded = bound_query(parsed, searcher.reader(), budget)
-    collector = DeadlineCollector(searcher.collector(limit=limit), budget, min_hits)
+    inner = DeadlineCollector(searcher.collector(limit=limit), budget, min_hits)
+    collector = FilterCollector(inner, allow=allowed) if allowed is not None else inner
     searcher.search_with_collector(bounded, collector)
-    results = collector.results()
-    # The top-N walk skips blocks that cannot make the top N, so it cannot count; counting is a
-    # second, unscored walk (Whoosh's own `len(results)` would do the same walk, untimed).
-    total = max(count_matches(searcher, bounded, budget), results.scored_length())
-    return LimitedResults(bounded, results, total, budget.cut_short)
+    items = [(float(score), docnum) for score, docnum in collector.results().top_n]
+    if limit is None:
+        total = len(items)
+    else:
+        # The top-N walk skips blocks that cannot make the top N, so it cannot count; counting
+        # is a second, unscored walk (Whoosh's own `len(results)` would do it untimed).
+        counted = sum(1 for _ in matching_docnums(searcher, bounded, budget, allowed))
+        total = max(counted, len(items))
+
+    def docnums() -> set[int]:
+        return set(matching_docnums(searcher, bounded, budget, allowed))
+
+    return LimitedResults(items, total, budget.cut_short, docnums)

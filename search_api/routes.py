@@ -8,14 +8,45 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from indexer.articles import ARTICLE_ID_PATTERN
-from indexer.errors import IndexCorruptError, IndexNotFoundError, QueryError
+from indexer.errors import (
+    ArticleNotFoundError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    QueryError,
+)
 from search_api.access_log import note_hits
-from search_api.dependencies import LiveIndexDep, QueryParserDep, SearcherDep, SettingsDep
-from search_api.models import ArticleResponse, ErrorResponse, HealthResponse, SearchResponse
+from search_api.dependencies import (
+    LiveIndexDep,
+    QueryParserDep,
+    SearcherDep,
+    SettingsDep,
+    SnapshotCacheDep,
+)
+from search_api.models import (
+    ArticleResponse,
+    ErrorResponse,
+    HealthResponse,
+    RelatedResponse,
+    SearchResponse,
+    SuggestResponse,
+)
+from search_api.params import ResultOptionsDep
 from search_api.query_limits import QueryLimits
+from search_api.related import related_articles
 from search_api.search import SearchOptions, get_article, search
+from search_api.suggest import MAX_SUGGEST_LENGTH, suggest
 
 router = APIRouter()
+
+ArticleIdPath = Annotated[
+    str,
+    Path(
+        description="Article id: its path in the corpus without `.md`.",
+        examples=["how-does-botox-help-headaches"],
+        # Declared for clients and fuzzers; checked in the route to give a friendlier 400.
+        json_schema_extra={"pattern": ARTICLE_ID_PATTERN.pattern},
+    ),
+]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The request needs changing; `detail` says how."},
@@ -37,14 +68,16 @@ def search_articles(
     searcher: SearcherDep,
     parser: QueryParserDep,
     settings: SettingsDep,
+    cache: SnapshotCacheDep,
+    wanted: ResultOptionsDep,
     q: Annotated[
-        str,
+        str | None,
         Query(
             description='Keywords, a question, or Whoosh query syntax: "a phrase", AND, OR, '
-            "NOT, title:word, author:name.",
+            "NOT, title:word, author:name. May be left out when a filter is given.",
             examples=["botox"],
         ),
-    ],
+    ] = None,
     page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
     per_page: Annotated[int | None, Query(ge=1, description="Results per page.")] = None,
 ) -> SearchResponse:
@@ -53,6 +86,10 @@ def search_articles(
     Words are matched in titles (weighted most), summaries and bodies, with stemming
     ("headaches" finds "headache"). An article need not contain every word; those that
     contain more of them rank higher.
+
+    Filters (`author`, `tag`, `from`, `to`) narrow any query; with filters and no `q`, the
+    articles they allow are listed newest first. `facets` adds value counts over every
+    matching article. A page past the last result is an empty list with the exact `total`.
     """
     size = per_page or settings.default_per_page
     if size > settings.max_per_page:
@@ -61,36 +98,88 @@ def search_articles(
         snippet_words=settings.snippet_words,
         max_query_length=settings.max_query_length,
         max_result_window=settings.max_result_window,
+        recency_half_life_days=settings.recency_half_life_days,
+        recency_weight=settings.recency_weight,
         limits=QueryLimits(
             time_limit_ms=settings.query_time_limit_ms, max_expansions=settings.max_expansions
         ),
     )
-    result = search(searcher, parser, q, page, size, options)
+    result = search(searcher, parser, q, page, size, options, wanted, cache)
     note_hits(request, result.total)
     return result
 
 
+@router.get(
+    "/articles/{article_id:path}/related",
+    response_model=RelatedResponse,
+    responses={**ERRORS, 404: {"model": ErrorResponse}},
+)
+def read_related(
+    article_id: ArticleIdPath,
+    searcher: SearcherDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=20, description="Most articles to return.")] = 3,
+) -> RelatedResponse | JSONResponse:
+    """Return the articles most like this one, for a "Continue reading" block.
+
+    Similarity comes from the article's own key terms (words frequent in it and rare elsewhere,
+    weighted more in its title) and its tags. The article itself is never in the list.
+    Should a folder hold an article named `related`, `/articles/{folder}/related` is that
+    article when `{folder}` is not itself an article.
+    """
+    _check_article_id(article_id)
+    try:
+        return related_articles(searcher, article_id, limit, settings.snippet_words)
+    except ArticleNotFoundError:
+        nested_id = f"{article_id}/related"
+        if searcher.document_number(id=nested_id) is None:
+            raise
+        return JSONResponse(get_article(searcher, nested_id).model_dump(mode="json"))
+
+
 @router.get("/articles/{article_id:path}", responses={**ERRORS, 404: {"model": ErrorResponse}})
 def read_article(
-    article_id: Annotated[
-        str,
-        Path(
-            description="Article id: its path in the corpus without `.md`.",
-            examples=["how-does-botox-help-headaches"],
-            # Declared for clients and fuzzers; checked in the route to give a friendlier 400.
-            json_schema_extra={"pattern": ARTICLE_ID_PATTERN.pattern},
-        ),
-    ],
+    article_id: ArticleIdPath,
     searcher: SearcherDep,
 ) -> ArticleResponse:
     """Return one article with its metadata and plain-text body."""
+    _check_article_id(article_id)
+    return get_article(searcher, article_id)
+
+
+def _check_article_id(article_id: str) -> None:
     if not ARTICLE_ID_PATTERN.match(article_id):
         raise QueryError(
             "Article ids are corpus paths such as how-does-botox-help-headaches or "
             "im-guide/nephro/consults: letters, digits, '.', '_', '-', '/' only, "
             "with no '..' and no leading '/'."
         )
-    return get_article(searcher, article_id)
+
+
+@router.get("/suggest", responses={**ERRORS, **RATE_LIMITED})
+def suggest_completions(
+    request: Request,
+    live_index: LiveIndexDep,
+    cache: SnapshotCacheDep,
+    q: Annotated[
+        str,
+        Query(
+            description=f"What the reader has typed so far (at most {MAX_SUGGEST_LENGTH} "
+            "characters); the last word may be cut short.",
+            examples=["mig"],
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=50, description="Most suggestions to return.")] = 10,
+) -> SuggestResponse:
+    """Complete what a reader is typing, for search-as-you-type.
+
+    Suggestions are whole words that start with the last word typed (most frequent in the
+    articles first; after other words, those found in articles with them), then article
+    titles that hold the words typed. Answers come from memory in a few milliseconds.
+    """
+    suggestions = suggest(live_index, cache, q, limit)
+    note_hits(request, len(suggestions))
+    return SuggestResponse(query=q, suggestions=suggestions)
 
 
 @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})

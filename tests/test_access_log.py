@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from bench.server import running_server
 from indexer.settings import Settings
 from search_api.access_log import ACCESS_LOGGER
 from search_api.app import create_app
 
-SECRET = "tok-3f9c2a7d1e"  # noqa: S105 - a made-up token the logs must not show
+SECRET = "tok-3f9c2a7d1e-5b8e4c0a"  # noqa: S105 - a made-up token the logs must not show
 
 
 def _lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
@@ -49,30 +50,47 @@ def test_access_log_with_log_queries_adds_query_and_client(
     assert (line["query"], line["client"], line["hits"]) == ("q=jaw+pain", "testclient", 2)
 
 
-def test_logs_never_hold_the_authorization_header(
-    client: TestClient, caplog: pytest.LogCaptureFixture
+def test_logs_never_hold_the_admin_token(
+    settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    with_admin = Settings(
+        corpus_dir=settings.corpus_dir, index_dir=settings.index_dir, admin_token=SecretStr(SECRET)
+    )
     headers = {"Authorization": f"Bearer {SECRET}"}
-    client.get("/search", params={"q": "botox"}, headers=headers)
-    client.get("/nope", headers=headers)
-    assert len(_lines(caplog)) == 2
+    wrong = {"Authorization": f"Bearer {SECRET}-wrong"}
+    with TestClient(create_app(with_admin)) as client:
+        statuses = [
+            client.post("/admin/reindex", headers=headers).status_code,
+            client.get("/admin/status", headers=headers).status_code,
+            client.get("/admin/status", headers=wrong).status_code,
+            client.get("/search", params={"q": "botox"}, headers=headers).status_code,
+        ]
+    assert statuses == [202, 200, 401, 200]
+    assert [line["status"] for line in _lines(caplog)] == statuses
     assert SECRET not in caplog.text
 
 
-def test_serve_process_logs_json_lines_and_hides_server(index_dir: Path, tmp_path: Path) -> None:
-    env = {"MEDSEARCH_LOG_QUERIES": "false"}
+def test_serve_process_logs_json_lines_and_hides_server(
+    corpus_dir: Path, index_dir: Path, tmp_path: Path
+) -> None:
+    env = {"MEDSEARCH_ADMIN_TOKEN": SECRET, "MEDSEARCH_CORPUS_DIR": str(corpus_dir)}
+    auth = {"Authorization": f"Bearer {SECRET}"}
     with running_server(index_dir, tmp_path, env=env) as server:
-        request = urllib.request.Request(  # noqa: S310 - our own loopback server
-            f"{server.url}/search?q=migraine", headers={"Authorization": f"Bearer {SECRET}"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        search = urllib.request.Request(f"{server.url}/search?q=migraine", headers=auth)
+        reindex = urllib.request.Request(f"{server.url}/admin/reindex", headers=auth, method="POST")
+        with urllib.request.urlopen(search, timeout=10) as response:
             headers = {name.lower(): value for name, value in response.getheaders()}
             assert response.status == 200
+        with urllib.request.urlopen(reindex, timeout=10) as response:
+            assert response.status == 202
     assert "server" not in headers
     assert headers["x-content-type-options"] == "nosniff"
     records = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
-    assert [(r["path"], r["status"], r["hits"]) for r in records][-1] == ("/search", 200, 2)
+    assert [(r["method"], r["path"], r["status"], r["hits"]) for r in records][-2:] == [
+        ("GET", "/search", 200, 2),
+        ("POST", "/admin/reindex", 202, None),
+    ]
     output = server.stdout.read_text() + server.stderr.read_text()
     assert "migraine" not in output
     assert SECRET not in output

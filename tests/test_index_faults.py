@@ -115,7 +115,7 @@ def test_cli_index_on_full_disk_exits_1_and_changes_nothing(
     corpus_dir: Path, index_dir: Path
 ) -> None:
     write_article(corpus_dir, "riboflavin.md", "---\ntitle: Riboflavin\n---\nVitamin B2.\n")
-    more = ["--index", str(index_dir)]
+    more = ["--index", str(index_dir), "--full"]
     result = subprocess.run(
         [sys.executable, "-m", "search_api.cli", "index", "--corpus", str(corpus_dir), *more],
         capture_output=True,

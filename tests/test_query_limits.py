@@ -122,10 +122,19 @@ def test_limited_search_matches_whoosh_when_within_budget(searcher: Any) -> None
     parsed = _parse("alpha OR alpine OR altitude")
     found = limited_search(searcher, parsed, 10, QueryBudget.start(QueryLimits()))
     expected = searcher.search(parsed, limit=10)
-    assert [(hit["id"], hit.score) for hit in found.results] == [
-        (hit["id"], hit.score) for hit in expected
-    ]
+    assert found.items == [(hit.score, hit.docnum) for hit in expected]
     assert (found.total, found.partial) == (len(expected), False)
+
+
+def test_limited_search_keeps_only_allowed_documents(searcher: Any) -> None:
+    parsed = _parse("alpha OR alpine OR altitude")
+    first = searcher.document_number(id="first")
+    fourth = searcher.document_number(id="fourth")
+    allowed = {first, fourth}
+    found = limited_search(searcher, parsed, 10, QueryBudget.start(QueryLimits()), allowed=allowed)
+    assert sorted(docnum for _, docnum in found.items) == sorted(allowed)
+    assert found.total == 2
+    assert found.docnums() == allowed
 
 
 def test_limited_search_out_of_time_still_returns_first_hits(searcher: Any) -> None:
@@ -133,7 +142,10 @@ def test_limited_search_out_of_time_still_returns_first_hits(searcher: Any) -> N
     found = limited_search(searcher, _parse("alpha OR alpine"), 10, spent, min_hits=2)
     # Two hits are collected whatever the time; counting stops at once, so the total is a floor.
     assert found.partial is True
-    assert [hit["id"] for hit in found.results] == ["first", "second"]
+    assert [searcher.stored_fields(docnum)["id"] for _, docnum in found.items] == [
+        "first",
+        "second",
+    ]
     assert found.total == 2
 
 

@@ -137,7 +137,7 @@ def test_search_stop_words_only_finds_nothing(client: TestClient) -> None:
     [
         ({"q": ""}, "The query is empty; type a word to search for, such as q=migraine."),
         ({"q": "   "}, "The query is empty; type a word to search for, such as q=migraine."),
-        ({}, "Parameter 'q': Field required."),
+        ({}, "The query is empty; type a word to search for, such as q=migraine."),
         (
             {"q": "x" * 10_000},
             "The query is 10,000 characters long; the limit is 1,000. "
@@ -274,3 +274,30 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     assert {"/search", "/articles/{article_id}", "/health"} <= set(schema["paths"])
+
+
+def test_openapi_documents_reader_features(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert {"/suggest", "/articles/{article_id}/related"} <= set(schema["paths"])
+    search_params = {p["name"] for p in schema["paths"]["/search"]["get"]["parameters"]}
+    assert search_params == {
+        "q",
+        "page",
+        "per_page",
+        "author",
+        "tag",
+        "from",
+        "to",
+        "sort",
+        "facets",
+        "facet_limit",
+        "snippet_words",
+        "snippet_fragments",
+        "highlight_tag",
+    }
+    models = schema["components"]["schemas"]
+    assert "facets" not in models["SearchResponse"]["required"]
+    assert "title_html" in models["SearchHit"]["required"]
+    assert set(models["FacetCounts"]["properties"]) == {"author", "tag", "year"}
+    assert models["RelatedResponse"]["required"] == ["id", "results"]
+    assert models["SuggestResponse"]["required"] == ["query", "suggestions"]
