@@ -2,9 +2,10 @@
 
 Starts `medsearch serve` (uvicorn, several worker processes) on a loopback port, then runs
 `clients` concurrent asyncio clients for `seconds`, each sending searches one after another.
-Meanwhile a full reindex runs, then two updates that add, change and delete articles. Every
-answer is checked: a transport error, a 5xx, any status but 200, or an empty result for a query
-that had results before the load started all count as failures. Queries are words from the
+Meanwhile a full reindex runs, then two updates that add, change and delete articles (the second
+through `POST /admin/reindex`). Every answer is checked: a transport error, a 5xx, any status
+but 200, or an empty result for a query that had results before the load started all count as
+failures. Queries are words from the
 corpus's own titles that match at least three articles, and updates delete only articles an
 earlier update added, so no query can legitimately become empty.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -41,6 +43,7 @@ _BORING = frozenset({"part", "with", "from", "that", "this", "what", "does", "in
 MIN_BASELINE_HITS = 3
 ARTICLES_PER_UPDATE = 20
 MAX_REQUESTS = 1_000_000
+ADMIN_TOKEN = secrets.token_urlsafe(24)
 
 
 @dataclass
@@ -176,10 +179,32 @@ def index_command(corpus_dir: Path, index_dir: Path, full: bool) -> list[str]:
     return [*command, "--full"] if full else command
 
 
+def admin_reindex(url: str) -> tuple[int, str]:
+    """Update through `POST /admin/reindex`, wait until it ends; return an exit-code-like result."""
+    auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with httpx.Client(base_url=url, headers=auth, timeout=60) as client:
+        started = client.post("/admin/reindex")
+        if started.status_code != 202:
+            return 1, started.text
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            status = client.get("/admin/status").json()
+            if status["running"] is None:
+                last = status["last_build"] or {}
+                return (0 if last.get("result") == "succeeded" else 1), str(last.get("summary"))
+            time.sleep(0.2)
+    return 1, "the update did not end within 600 s"
+
+
 def run_index_steps(
-    corpus_dir: Path, index_dir: Path, steps: list[ReindexStep], start_after: float, gap: float
+    corpus_dir: Path,
+    index_dir: Path,
+    url: str,
+    steps: list[ReindexStep],
+    start_after: float,
+    gap: float,
 ) -> None:
-    """A full reindex, then two updates, one after another (run in a thread)."""
+    """A full reindex, an update with the CLI, then one through the admin API (in a thread)."""
     rng = random.Random(5)
     time.sleep(start_after)
     for number, step in enumerate(steps):
@@ -187,15 +212,18 @@ def run_index_steps(
             time.sleep(gap)
             edit_corpus(corpus_dir, number, rng)
         step.started = time.perf_counter()
-        result = subprocess.run(
-            index_command(corpus_dir, index_dir, full=number == 0),
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
+        if number < 2:
+            result = subprocess.run(
+                index_command(corpus_dir, index_dir, full=number == 0),
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            step.returncode, step.output = result.returncode, result.stdout + result.stderr
+        else:
+            step.returncode, step.output = admin_reindex(url)
         step.finished = time.perf_counter()
-        step.returncode, step.output = result.returncode, result.stdout + result.stderr
 
 
 async def _search(client: httpx.AsyncClient, query: str) -> tuple[int, int, bool]:
@@ -265,9 +293,14 @@ def run_load(
     if built.returncode != 0:
         raise RuntimeError(f"initial build failed: {built.stderr}")
     report = LoadReport(
-        steps=[ReindexStep("full reindex"), *(ReindexStep(f"update {n}") for n in (1, 2))]
+        steps=[
+            ReindexStep("full reindex (medsearch index --full)"),
+            ReindexStep("update 1 (medsearch index)"),
+            ReindexStep("update 2 (POST /admin/reindex)"),
+        ]
     )
-    with running_server(index_dir, workdir, workers=workers) as server:
+    env = {"MEDSEARCH_ADMIN_TOKEN": ADMIN_TOKEN, "MEDSEARCH_CORPUS_DIR": str(corpus_dir)}
+    with running_server(index_dir, workdir, env=env, workers=workers) as server:
         queries = asyncio.run(baseline(server.url, title_queries(corpus_dir, query_count)))
         if not queries:
             raise RuntimeError("no query has results; is the corpus too small?")
@@ -275,7 +308,7 @@ def run_load(
         stop = threading.Event()
         indexer = threading.Thread(
             target=run_index_steps,
-            args=(corpus_dir, index_dir, report.steps, seconds * 0.1, seconds * 0.1),
+            args=(corpus_dir, index_dir, server.url, report.steps, seconds * 0.1, seconds * 0.1),
         )
         indexer.start()
         # The load lasts `seconds`, and longer if the index runs are not done by then (at most
