@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import whoosh.index
 
-from indexer.articles import corpus_files, load_article
+from indexer.articles import Article, corpus_files, load_article
 from indexer.errors import ArticleError, EmptyCorpusError, StrictModeError
 from indexer.schema import article_to_document, build_schema
 from indexer.storage import discard, new_build_dir, publish
@@ -51,27 +52,57 @@ def build_index(
     """
     started = time.perf_counter()
     paths = corpus_files(corpus_dir)
-    build_dir = new_build_dir(index_dir)
     skipped: list[ArticleError] = []
+
+    def fill(writer: Any) -> int:
+        for done, path in enumerate(paths, start=1):
+            try:
+                writer.add_document(**article_to_document(load_article(path, corpus_dir)))
+            except ArticleError as error:
+                skipped.append(error)
+                if on_skip is not None:
+                    on_skip(error)
+            if on_progress is not None:
+                on_progress(done, len(paths))
+        indexed = len(paths) - len(skipped)
+        if strict and skipped:
+            raise StrictModeError(len(skipped))
+        if indexed == 0:
+            raise EmptyCorpusError(corpus_dir, len(skipped))
+        return indexed
+
+    indexed, generation = _write_generation(index_dir, fill)
+    return BuildReport(indexed, skipped, time.perf_counter() - started, generation)
+
+
+def build_index_from_articles(
+    articles: Iterable[Article], index_dir: Path, *, source: Path | None = None
+) -> BuildReport:
+    """Index already-loaded articles (from any loader) into a new generation and make it live."""
+    started = time.perf_counter()
+
+    def fill(writer: Any) -> int:
+        indexed = 0
+        for article in articles:
+            writer.add_document(**article_to_document(article))
+            indexed += 1
+        if indexed == 0:
+            raise EmptyCorpusError(source or index_dir, 0)
+        return indexed
+
+    indexed, generation = _write_generation(index_dir, fill)
+    return BuildReport(indexed, [], time.perf_counter() - started, generation)
+
+
+def _write_generation(index_dir: Path, fill: Callable[[Any], int]) -> tuple[int, str]:
+    """Let `fill` add documents to a fresh build, then publish it; discard it on any exception."""
+    build_dir = new_build_dir(index_dir)
     try:
         writer = whoosh.index.create_in(str(build_dir), build_schema()).writer(
             limitmb=WRITER_MEMORY_MB
         )
         try:
-            for done, path in enumerate(paths, start=1):
-                try:
-                    writer.add_document(**article_to_document(load_article(path, corpus_dir)))
-                except ArticleError as error:
-                    skipped.append(error)
-                    if on_skip is not None:
-                        on_skip(error)
-                if on_progress is not None:
-                    on_progress(done, len(paths))
-            indexed = len(paths) - len(skipped)
-            if strict and skipped:
-                raise StrictModeError(len(skipped))
-            if indexed == 0:
-                raise EmptyCorpusError(corpus_dir, len(skipped))
+            indexed = fill(writer)
         except BaseException:
             writer.cancel()
             raise
@@ -80,4 +111,4 @@ def build_index(
     except BaseException:
         discard(build_dir)
         raise
-    return BuildReport(indexed, skipped, time.perf_counter() - started, generation)
+    return indexed, generation

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import IndexCorruptError, IndexNotFoundError
+from indexer.schema import scoring_model
 from indexer.storage import current_generation, open_generation
 
 logger = logging.getLogger("medsearch")
@@ -68,7 +69,7 @@ class LiveIndex:
     def searcher(self) -> Iterator[Any]:
         """A Whoosh searcher for one request; Whoosh searchers must not be shared by threads."""
         _, index = self.current()
-        searcher = index.searcher()
+        searcher = index.searcher(weighting=scoring_model())
         try:
             yield searcher
         finally:

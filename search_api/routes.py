@@ -46,12 +46,7 @@ def search_articles(
     size = per_page or settings.default_per_page
     if size > settings.max_per_page:
         raise QueryError(f"per_page may be at most {settings.max_per_page}; ask for fewer.")
-    options = SearchOptions(
-        snippet_words=settings.snippet_words,
-        max_query_length=settings.max_query_length,
-        max_result_window=settings.max_result_window,
-    )
-    return search(searcher, parser, q, page, size, options)
+    return search(searcher, parser, q, page, size, SearchOptions.from_settings(settings))
 
 
 @router.get("/articles/{article_id:path}", responses={**ERRORS, 404: {"model": ErrorResponse}})

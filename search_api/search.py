@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.errors import ArticleNotFoundError, QueryError
-from indexer.schema import TEXT_FIELDS, stored_tags
+from indexer.schema import PROSE_FIELDS, stored_tags
+from indexer.settings import Settings
 from search_api.models import ArticleResponse, SearchHit, SearchResponse
 from search_api.query import parse_query, positive_query
 from search_api.snippets import make_snippet
@@ -21,6 +22,15 @@ class SearchOptions:
     snippet_words: int = 30
     max_query_length: int = 1000
     max_result_window: int = 10_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SearchOptions:
+        """The options `settings` give; the API and the benchmarks both build them this way."""
+        return cls(
+            snippet_words=settings.snippet_words,
+            max_query_length=settings.max_query_length,
+            max_result_window=settings.max_result_window,
+        )
 
 
 def _stored_date(value: Any) -> dt.date | None:
@@ -35,7 +45,7 @@ def highlight_terms(searcher: Any, parsed: Any) -> frozenset[str]:
     terms: set[str] = set()
     for leaf in positive_query(parsed).leaves():
         for field, text in leaf.expanded_terms(reader, phrases=True):
-            if field not in TEXT_FIELDS:
+            if field not in PROSE_FIELDS:
                 continue
             word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
             if (field, word) in reader:
@@ -58,12 +68,29 @@ def snippet_for(fields: dict[str, Any], searcher: Any, terms: frozenset[str], wo
     return snippet
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """The ranked matches for one query, before paging and snippets."""
+
+    parsed: Any
+    results: Any
+
+
+def rank(
+    searcher: Any, parser: Any, query_text: str, limit: int, options: SearchOptions
+) -> Ranking:
+    """The best `limit` articles for `query_text`; the API pages them, benchmarks score them."""
+    parsed = parse_query(query_text, parser, options.max_query_length)
+    results = searcher.search(parsed, limit=limit, terms=False)
+    return Ranking(parsed, results)
+
+
 def ranked_ids(
     searcher: Any, parser: Any, query_text: str, limit: int, max_length: int
 ) -> list[str]:
     """Ids of the top `limit` articles for `query_text`, best first (no snippets)."""
-    parsed = parse_query(query_text, parser, max_length)
-    return [hit["id"] for hit in searcher.search(parsed, limit=limit)]
+    ranking = rank(searcher, parser, query_text, limit, SearchOptions(max_query_length=max_length))
+    return [hit["id"] for hit in ranking.results]
 
 
 def search(
@@ -81,9 +108,9 @@ def search(
             f"Results past the first {options.max_result_window:,} cannot be paged to "
             f"(page {page} x per_page {per_page}); refine the query instead."
         )
-    parsed = parse_query(query_text, parser, options.max_query_length)
-    results = searcher.search(parsed, limit=page * per_page, terms=False)
-    terms = highlight_terms(searcher, parsed)
+    ranking = rank(searcher, parser, query_text, page * per_page, options)
+    results = ranking.results
+    terms = highlight_terms(searcher, ranking.parsed)
     hits = [
         SearchHit(
             id=hit["id"],
