@@ -34,6 +34,7 @@ from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
 from search_api.search import SearchOptions, rank
+from search_api.synonym_source import load_synonyms
 
 # Names as printed and written to JSON, with the ir-measures measure behind each.
 MEASURES: dict[str, Any] = {
@@ -93,9 +94,11 @@ def load_articles(corpus_path: Path) -> list[Article]:
     return articles
 
 
-def run_ours(articles: Iterable[Article], queries: Mapping[str, str]) -> tuple[Run, int]:
+def run_ours(
+    articles: Iterable[Article], queries: Mapping[str, str], settings: Settings
+) -> tuple[Run, int]:
     """Index `articles` with our indexer and rank every query the way the API does."""
-    options = SearchOptions.from_settings(Settings())
+    options = SearchOptions.from_settings(settings, load_synonyms(settings))
     parser = build_query_parser(build_schema())
     run: Run = {}
     refused = 0
@@ -213,6 +216,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--split", default="dev", help="qrels/<split>.tsv to score (default dev)")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change one of our settings for this run, to measure what it contributes "
+        "(e.g. --set feedback_terms=0 or --set builtin_synonyms=false); default: the "
+        "settings the API ships with, whatever MEDSEARCH_* variables say",
+    )
+    parser.add_argument(
         "--per-query",
         type=Path,
         default=None,
@@ -222,12 +235,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_with(overrides: Sequence[str]) -> Settings:
+    """The default settings with `NAME=VALUE` overrides applied."""
+    values: dict[str, str] = {}
+    for item in overrides:
+        name, equals, value = item.partition("=")
+        if not equals or name not in Settings.model_fields:
+            raise SystemExit(f"error: --set takes NAME=VALUE with a setting's name, not {item!r}")
+        values[name] = value
+    return Settings.model_validate(values)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table; returns the exit code."""
     args = build_parser().parse_args(argv)
+    settings = settings_with(args.overrides)
     collection = load_collection(args.dataset, args.split)
     articles = load_articles(collection.corpus_path)
-    (our_run, refused), our_seconds = timed(lambda: run_ours(articles, collection.queries))
+    (our_run, refused), our_seconds = timed(
+        lambda: run_ours(articles, collection.queries, settings)
+    )
     reference_run, reference_seconds = timed(lambda: run_reference(articles, collection.queries))
     ours = per_query_scores(collection.qrels, our_run)
     reference = per_query_scores(collection.qrels, reference_run)
@@ -253,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             "dataset": collection.name,
             "split": args.split,
             "queries": len(collection.qrels),
+            "settings": args.overrides,
             "ours": our_means,
             "reference": reference_means,
             "ratio": {

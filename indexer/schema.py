@@ -73,7 +73,8 @@ def build_schema() -> Schema:
         title=TEXT(analyzer=prose, stored=True),
         summary=TEXT(analyzer=prose, stored=True),
         body=TEXT(analyzer=prose, stored=True),
-        content=TEXT(analyzer=prose),
+        # spelling=True keeps the unstemmed words too, for "did you mean" suggestions.
+        content=TEXT(analyzer=prose, spelling=True),
         author=TEXT(analyzer=name_analyzer(), stored=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         date=DATETIME(stored=True, sortable=True),

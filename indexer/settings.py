@@ -42,6 +42,20 @@ class Settings(BaseModel):
         ge=10,
         description="Deepest result reachable by paging (`page` x `per_page`).",
     )
+    synonyms_file: Path | None = Field(
+        default=None,
+        description="Extra synonyms file (same format as the built-in list), read at query time.",
+    )
+    builtin_synonyms: bool = Field(
+        default=True,
+        description="Use the built-in synonyms: drug brands, abbreviations, lay terms.",
+    )
+    feedback_terms: int = Field(
+        default=20,
+        ge=0,
+        le=100,
+        description="Related words taken from the best matches to widen plain queries; 0 is off.",
+    )
     log_level: str = Field(
         default="info", description="uvicorn log level: critical, error, warning, info or debug."
     )

@@ -23,6 +23,7 @@ from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
 from search_api.routes import router
+from search_api.synonym_source import SynonymSource
 
 logger = logging.getLogger("medsearch")
 
@@ -92,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
+    app.state.synonyms = SynonymSource(settings)
     app.include_router(router)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

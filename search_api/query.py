@@ -77,11 +77,17 @@ def parse_query(text: str, parser: Any, max_length: int) -> Any:
             "The query has a range that cannot be read; write ranges like date:[2019 TO 2021] "
             "or date:[2019-01-01 TO 2020-06-30]."
         ) from None
-    if parsed is wq.NullQuery and not any(char.isalnum() for char in text):
+    if parsed is wq.NullQuery:
+        require_words(text)
+    return exclude_negations(parsed)
+
+
+def require_words(text: str) -> None:
+    """Raise QueryError when `text` has no letter or digit at all."""
+    if not any(char.isalnum() for char in text):
         raise QueryError(
             "The query has no words to search for, only punctuation or operators; add a word."
         )
-    return exclude_negations(parsed)
 
 
 def exclude_negations(parsed: Any) -> Any:

@@ -9,9 +9,15 @@ from fastapi.responses import JSONResponse
 
 from indexer.articles import ARTICLE_ID_PATTERN
 from indexer.errors import IndexCorruptError, IndexNotFoundError, QueryError
-from search_api.dependencies import LiveIndexDep, QueryParserDep, SearcherDep, SettingsDep
+from search_api.dependencies import (
+    LiveIndexDep,
+    QueryParserDep,
+    SearcherDep,
+    SearchOptionsDep,
+    SettingsDep,
+)
 from search_api.models import ArticleResponse, ErrorResponse, HealthResponse, SearchResponse
-from search_api.search import SearchOptions, get_article, search
+from search_api.search import get_article, search
 
 router = APIRouter()
 
@@ -26,6 +32,7 @@ def search_articles(
     searcher: SearcherDep,
     parser: QueryParserDep,
     settings: SettingsDep,
+    options: SearchOptionsDep,
     q: Annotated[
         str,
         Query(
@@ -39,14 +46,19 @@ def search_articles(
 ) -> SearchResponse:
     """Rank articles for a query and return one page of results with highlighted snippets.
 
-    Words are matched in titles (weighted most), summaries and bodies, with stemming
-    ("headaches" finds "headache"). An article need not contain every word; those that
-    contain more of them rank higher.
+    Words are matched in titles, summaries and bodies, with stemming ("headaches" finds
+    "headache"). An article need not contain every word; those that contain more of them rank
+    higher. Plain queries also find synonyms ("heart attack" finds "myocardial infarction")
+    and, on large collections, articles using related words; quoted phrases and queries with
+    operators are searched as written.
+
+    `did_you_mean` suggests a correction for unknown words; when the query finds nothing,
+    the results are for that correction and `corrected` is true.
     """
     size = per_page or settings.default_per_page
     if size > settings.max_per_page:
         raise QueryError(f"per_page may be at most {settings.max_per_page}; ask for fewer.")
-    return search(searcher, parser, q, page, size, SearchOptions.from_settings(settings))
+    return search(searcher, parser, q, page, size, options)
 
 
 @router.get("/articles/{article_id:path}", responses={**ERRORS, 404: {"model": ErrorResponse}})

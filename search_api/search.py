@@ -2,34 +2,57 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from indexer.errors import ArticleNotFoundError, QueryError
-from indexer.schema import PROSE_FIELDS, stored_tags
+from indexer.schema import CONTENT_FIELD, PROSE_FIELDS, stored_tags
 from indexer.settings import Settings
+from indexer.synonyms import Synonyms
+from search_api.expansion import (
+    FEEDBACK_DOCUMENTS,
+    FEEDBACK_MIN_COLLECTION,
+    feedback_weights,
+    is_plain,
+    plain_query,
+    query_terms,
+    synonym_queries,
+    uses_operators,
+)
 from search_api.models import ArticleResponse, SearchHit, SearchResponse
-from search_api.query import parse_query, positive_query
+from search_api.query import (
+    check_query_text,
+    parse_query,
+    positive_query,
+    require_words,
+    without_question_marks,
+)
 from search_api.snippets import make_snippet
+from search_api.spelling import suggest
 
 
 @dataclass(frozen=True)
 class SearchOptions:
-    """Limits and snippet size for one search, taken from settings."""
+    """Limits, snippet size and query widening for one search, taken from settings."""
 
     snippet_words: int = 30
     max_query_length: int = 1000
     max_result_window: int = 10_000
+    feedback_terms: int = 0
+    synonyms: Synonyms = dataclasses.field(default_factory=Synonyms, compare=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SearchOptions:
+    def from_settings(cls, settings: Settings, synonyms: Synonyms | None = None) -> SearchOptions:
         """The options `settings` give; the API and the benchmarks both build them this way."""
         return cls(
             snippet_words=settings.snippet_words,
             max_query_length=settings.max_query_length,
             max_result_window=settings.max_result_window,
+            feedback_terms=settings.feedback_terms,
+            synonyms=synonyms if synonyms is not None else Synonyms(),
         )
 
 
@@ -72,17 +95,51 @@ def snippet_for(fields: dict[str, Any], searcher: Any, terms: frozenset[str], wo
 class Ranking:
     """The ranked matches for one query, before paging and snippets."""
 
-    parsed: Any
-    results: Any
+    parsed: Any = dataclasses.field(repr=False)
+    results: Any = dataclasses.field(repr=False)
+    did_you_mean: str | None = None
+    corrected: bool = False
 
 
 def rank(
     searcher: Any, parser: Any, query_text: str, limit: int, options: SearchOptions
 ) -> Ranking:
-    """The best `limit` articles for `query_text`; the API pages them, benchmarks score them."""
-    parsed = parse_query(query_text, parser, options.max_query_length)
-    results = searcher.search(parsed, limit=limit, terms=False)
-    return Ranking(parsed, results)
+    """The best `limit` articles for `query_text`; the API pages them, benchmarks score them.
+
+    When the query finds nothing and a spelling correction exists, the correction is searched
+    instead and the ranking says so (`corrected`).
+    """
+    text = without_question_marks(check_query_text(query_text, options.max_query_length))
+    ranking = _rank_text(searcher, parser, text, limit, options)
+    if ranking.did_you_mean and len(ranking.results) == 0:
+        retry = _rank_text(searcher, parser, ranking.did_you_mean, limit, options)
+        if len(retry.results) > 0:
+            return dataclasses.replace(retry, did_you_mean=ranking.did_you_mean, corrected=True)
+    return ranking
+
+
+def _rank_text(
+    searcher: Any, parser: Any, text: str, limit: int, options: SearchOptions
+) -> Ranking:
+    fields = searcher.schema.names()
+    did_you_mean = None if uses_operators(text, fields) else suggest(searcher, text)
+    if not is_plain(text, fields):
+        parsed = parse_query(text, parser, options.max_query_length)
+        return Ranking(parsed, searcher.search(parsed, limit=limit, terms=False), did_you_mean)
+    require_words(text)
+    terms = query_terms(text, searcher.schema[CONTENT_FIELD].analyzer)
+    synonyms = synonym_queries(terms, options.synonyms)
+    query = plain_query(dict.fromkeys(terms, 1.0), synonyms)
+    if not options.feedback_terms or searcher.doc_count() < FEEDBACK_MIN_COLLECTION:
+        return Ranking(query, searcher.search(query, limit=limit, terms=False), did_you_mean)
+    first = searcher.search(query, limit=max(limit, FEEDBACK_DOCUMENTS), terms=False)
+    if first.scored_length() < 2:
+        # One article cannot show which of its words are about the topic.
+        return Ranking(query, first, did_you_mean)
+    weights = feedback_weights(searcher, first, terms, options.feedback_terms)
+    widened = plain_query(weights, synonyms)
+    # Snippets highlight the reader's words and synonyms, never the feedback words.
+    return Ranking(query, searcher.search(widened, limit=limit, terms=False), did_you_mean)
 
 
 def ranked_ids(
@@ -129,6 +186,8 @@ def search(
         page=page,
         per_page=per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
+        did_you_mean=ranking.did_you_mean,
+        corrected=ranking.corrected,
         results=hits,
     )
 

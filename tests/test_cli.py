@@ -30,7 +30,7 @@ def _medsearch(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
 def test_cli_index_prints_summary_and_exits_0(corpus_dir: Path, tmp_path: Path) -> None:
     result = _medsearch("index", "--corpus", str(corpus_dir), "--index", str(tmp_path / "ix"))
     assert result.returncode == 0
-    assert result.stdout.startswith("indexed 7 article(s), skipped 0, in ")
+    assert result.stdout.startswith("indexed 9 article(s), skipped 0, in ")
     assert result.stderr == ""
 
 

@@ -43,8 +43,18 @@ def test_search_question_finds_article_without_every_word(client: TestClient) ->
 
 def test_search_response_shape(client: TestClient) -> None:
     body = _search(client, "jaw")
-    assert set(body) == {"query", "total", "page", "per_page", "took_ms", "results"}
+    assert set(body) == {
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "took_ms",
+        "did_you_mean",
+        "corrected",
+        "results",
+    }
     assert (body["query"], body["total"], body["page"], body["per_page"]) == ("jaw", 1, 1, 10)
+    assert (body["did_you_mean"], body["corrected"]) == (None, False)
     hit = body["results"][0]
     assert hit["id"] == "nested/deep/jaw-pain"
     assert (hit["title"], hit["date"], hit["author"]) == (
@@ -238,7 +248,7 @@ def test_health_reports_documents(client: TestClient) -> None:
     assert response.json() == {
         "status": "ok",
         "index_loaded": True,
-        "documents": 7,
+        "documents": 9,
         "generation": "gen-000001",
         "detail": None,
     }
