@@ -99,6 +99,8 @@ class Ranking:
     results: Any = dataclasses.field(repr=False)
     did_you_mean: str | None = None
     corrected: bool = False
+    # Whether any word as typed (not a synonym or related word) is in the index.
+    words_found: bool = True
 
 
 def rank(
@@ -111,7 +113,9 @@ def rank(
     """
     text = without_question_marks(check_query_text(query_text, options.max_query_length))
     ranking = _rank_text(searcher, parser, text, limit, options)
-    if ranking.did_you_mean and len(ranking.results) == 0:
+    # Synonyms can match a typo by accident ("migrane" stems like the brand Migranal), so what
+    # counts is whether the words as typed found anything.
+    if ranking.did_you_mean and (len(ranking.results) == 0 or not ranking.words_found):
         retry = _rank_text(searcher, parser, ranking.did_you_mean, limit, options)
         if len(retry.results) > 0:
             return dataclasses.replace(retry, did_you_mean=ranking.did_you_mean, corrected=True)
@@ -128,18 +132,22 @@ def _rank_text(
         return Ranking(parsed, searcher.search(parsed, limit=limit, terms=False), did_you_mean)
     require_words(text)
     terms = query_terms(text, searcher.schema[CONTENT_FIELD].analyzer)
+    reader = searcher.reader()
+    found = any((CONTENT_FIELD, term) in reader for term in terms)
     synonyms = synonym_queries(terms, options.synonyms)
     query = plain_query(dict.fromkeys(terms, 1.0), synonyms)
     if not options.feedback_terms or searcher.doc_count() < FEEDBACK_MIN_COLLECTION:
-        return Ranking(query, searcher.search(query, limit=limit, terms=False), did_you_mean)
+        results = searcher.search(query, limit=limit, terms=False)
+        return Ranking(query, results, did_you_mean, words_found=found)
     first = searcher.search(query, limit=max(limit, FEEDBACK_DOCUMENTS), terms=False)
     if first.scored_length() < 2:
         # One article cannot show which of its words are about the topic.
-        return Ranking(query, first, did_you_mean)
+        return Ranking(query, first, did_you_mean, words_found=found)
     weights = feedback_weights(searcher, first, terms, options.feedback_terms)
     widened = plain_query(weights, synonyms)
     # Snippets highlight the reader's words and synonyms, never the feedback words.
-    return Ranking(query, searcher.search(widened, limit=limit, terms=False), did_you_mean)
+    results = searcher.search(widened, limit=limit, terms=False)
+    return Ranking(query, results, did_you_mean, words_found=found)
 
 
 def ranked_ids(
