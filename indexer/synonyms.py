@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -31,6 +32,7 @@ BUILTIN_FILE = "synonyms.txt"
 # A term with very many synonyms (a generic drug with dozens of brand names) adds at most this
 # many, in the order the file lists them, so one word cannot swamp a query.
 MAX_ALTERNATIVES = 12
+_SURFACE_WORD = re.compile(r"\w+")
 
 
 class SynonymFileError(MedsearchError):
@@ -57,6 +59,9 @@ class Synonyms:
 
     table: dict[Terms, list[Terms]] = field(default_factory=dict)
     longest: int = 0
+    # Every word the synonym lines use, as written (lower case): names like "prozac" are real
+    # words to the spelling checker even when no article contains them.
+    words: set[str] = field(default_factory=set)
 
     def add(self, sources: Iterable[Terms], targets: Iterable[Terms]) -> None:
         """Make each of `sources` also find each of `targets` (other than itself)."""
@@ -74,6 +79,7 @@ class Synonyms:
         """Add every rule of `other` to this table."""
         for source, targets in other.table.items():
             self.add([source], targets)
+        self.words |= other.words
 
     def find(self, tokens: Sequence[str]) -> list[SynonymMatch]:
         """Longest non-overlapping runs of `tokens` that have synonyms, left to right."""
@@ -119,6 +125,7 @@ def parse_synonyms(lines: Iterable[str], analyzer: Any, source: str = "synonyms"
             logger.warning("%s:%d: needs two different terms; line skipped", source, number)
             continue
         synonyms.add(sources, targets)
+        synonyms.words.update(_SURFACE_WORD.findall(line.lower()))
     return synonyms
 
 

@@ -126,7 +126,8 @@ def _rank_text(
     searcher: Any, parser: Any, text: str, limit: int, options: SearchOptions
 ) -> Ranking:
     fields = searcher.schema.names()
-    did_you_mean = None if uses_operators(text, fields) else suggest(searcher, text)
+    spelling_off = uses_operators(text, fields)
+    did_you_mean = None if spelling_off else suggest(searcher, text, options.synonyms.words)
     if not is_plain(text, fields):
         parsed = parse_query(text, parser, options.max_query_length)
         return Ranking(parsed, searcher.search(parsed, limit=limit, terms=False), did_you_mean)

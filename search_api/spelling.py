@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from typing import Any
 
 from indexer.schema import CONTENT_FIELD, STOP_WORDS
 
 # PubMed's rule of thumb: short words and words with digits (drug codes, doses) are left alone.
 MIN_WORD_LENGTH = 5
+# Two edits turn short words into unrelated ones ("fennel" and "funnel" are one apart, "prozac"
+# and "proc" two), so words shorter than this get at most one.
+TWO_EDITS_FROM_LENGTH = 8
 _WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 # Endings that make an inflected form of an English word ("attack" -> "attacks").
 _INFLECTIONS = ("s", "es", "d", "ed", "ing")
@@ -44,7 +48,7 @@ def correction(reader: Any, analyzer: Any, spell_field: str, word: str) -> str |
                 and [token.text for token in analyzer(candidate)] == [word]
             ],
         )
-    for distance in (1, 2):
+    for distance in (1, 2) if len(word) >= TWO_EDITS_FROM_LENGTH else (1,):
         # Misspellings rarely change the first letter; requiring it also keeps the search fast.
         candidates = list(reader.terms_within(spell_field, word, distance, prefix=1))
         if candidates:
@@ -52,8 +56,11 @@ def correction(reader: Any, analyzer: Any, spell_field: str, word: str) -> str |
     return None
 
 
-def suggest(searcher: Any, text: str) -> str | None:
-    """`text` with each unknown word of 5+ letters replaced by the likeliest indexed word."""
+def suggest(searcher: Any, text: str, vocabulary: Set[str] = frozenset()) -> str | None:
+    """`text` with each unknown word of 5+ letters replaced by the likeliest indexed word.
+
+    Words in `vocabulary` (those of the synonym lists) count as known.
+    """
     schema = searcher.schema
     field = schema[CONTENT_FIELD]
     spell_field = field.spelling_fieldname(CONTENT_FIELD)
@@ -69,7 +76,7 @@ def suggest(searcher: Any, text: str) -> str | None:
         lower = word.lower()
         if len(lower) < MIN_WORD_LENGTH or any(char.isdigit() for char in lower):
             return word
-        if lower in STOP_WORDS:
+        if lower in STOP_WORDS or lower in vocabulary:
             return word
         fixed = correction(reader, analyzer, spell_field, lower)
         if fixed is None:
