@@ -27,6 +27,7 @@ from search_api.admin import router as admin_router
 from search_api.live_index import LiveIndex
 from search_api.routes import router
 from search_api.snapshot_cache import SnapshotCache
+from search_api.synonym_source import SynonymSource
 
 logger = logging.getLogger("medsearch")
 
@@ -100,6 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
     app.state.snapshot_cache = SnapshotCache()
+    app.state.synonyms = SynonymSource(settings)
     app.include_router(router)
     if settings.admin_token is not None:
         # Without a token the admin routes do not exist at all: 404, and absent from /docs.
