@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from indexer.settings import Settings
 from search_api.app import create_app
 from tests.conftest import result_ids, search_body
+
+RELEVANCE_EXTRAS = Path(__file__).parent / "corpus_relevance"
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """The tiny corpus plus two articles that questions and lay terms should find."""
+    target = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).parent / "corpus", target)
+    shutil.copytree(RELEVANCE_EXTRAS, target, dirs_exist_ok=True)
+    return target
 
 
 def test_search_question_finds_the_article_that_answers_it(client: TestClient) -> None:

@@ -239,7 +239,7 @@ def test_health_reports_documents(client: TestClient) -> None:
     assert response.json() == {
         "status": "ok",
         "index_loaded": True,
-        "documents": 9,
+        "documents": 7,
         "generation": "gen-000001",
         "detail": None,
     }
