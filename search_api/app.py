@@ -21,7 +21,9 @@ from indexer.errors import (
 )
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
+from search_api.cors import AllowListCORSMiddleware
 from search_api.live_index import LiveIndex
+from search_api.pages import add_pages
 from search_api.routes import router
 
 logger = logging.getLogger("medsearch")
@@ -93,6 +95,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
     app.include_router(router)
+    add_pages(app)
+    app.add_middleware(AllowListCORSMiddleware, origins=settings.cors_origins)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -59,8 +59,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_ERROR
     # Worker processes build their own app from the environment, so hand the settings down there.
-    for name, value in settings.model_dump().items():
-        os.environ[Settings.env_var(name)] = str(value)
+    os.environ.update(settings.to_env())
     uvicorn.run(
         "search_api.app:create_app_from_env",
         factory=True,
