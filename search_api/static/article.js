@@ -51,13 +51,21 @@
   }
 
   function renderBody(container, body) {
+    let previous = "";
     for (const block of String(body || "").split(/\n\s*\n/)) {
       const text = block.trim();
       if (!text) {
         continue;
       }
-      const subhead = SUBHEAD.test(text) && !CLOSING_PUNCTUATION.test(text) && text.length < 80;
-      container.append(el("p", { class: subhead ? "subhead" : null }, [text]));
+      const lines = text.split("\n");
+      if (lines.length > 1 && previous.endsWith(":")) {
+        // Lines after a colon were a Markdown list; the API keeps one item a line.
+        container.append(el("ul", { class: "body-list" }, lines.map((line) => el("li", {}, [line]))));
+      } else {
+        const subhead = SUBHEAD.test(text) && !CLOSING_PUNCTUATION.test(text);
+        container.append(el("p", { class: subhead ? "subhead" : null }, [text]));
+      }
+      previous = text;
     }
   }
 
@@ -93,7 +101,8 @@
         item.author ? el("span", { class: "author" }, [item.author]) : null,
         item.date ? el("time", { datetime: item.date }, [core.formatDate(item.date, "short")]) : null,
       ]);
-      const excerpt = core.appendHighlighted(el("p", { class: "snippet" }), item.excerpt || "");
+      // The API sends the excerpt as plain text (the summary or the opening words).
+      const excerpt = el("p", { class: "snippet" }, [item.excerpt || ""]);
       list.append(
         el("li", { class: "related-item" }, [
           el("h3", { class: "result-title" }, [
@@ -118,30 +127,32 @@
     );
   }
 
+  async function loadRelated(path) {
+    try {
+      renderRelated(await core.getJSON(path + "/related" + core.queryString({ limit: RELATED_LIMIT })));
+    } catch (error) {
+      // Related articles are extra reading; the article itself is already on the page.
+      byId("related").hidden = true;
+    }
+  }
+
   async function start() {
     setUpBackLink();
     const id = articleId();
     const features = await core.features("");
-    if (!id) {
-      renderError(new core.ApiError(404, "No article was named in the address."));
-      return;
-    }
-    const path = "/articles/" + core.encodeId(id);
     try {
+      if (!id) {
+        throw new core.ApiError(404, "No article was named in the address.");
+      }
+      const path = "/articles/" + core.encodeId(id);
       renderArticle(await core.getJSON(path), features);
+      if (features.related) {
+        await loadRelated(path);
+      }
     } catch (error) {
       renderError(error);
-      return;
     } finally {
       doc.documentElement.dataset.ready = "true";
-    }
-    if (features.related) {
-      try {
-        renderRelated(await core.getJSON(path + "/related" + core.queryString({ limit: RELATED_LIMIT })));
-      } catch (error) {
-        // Related articles are extra reading; the article itself is already on the page.
-        byId("related").hidden = true;
-      }
     }
   }
 

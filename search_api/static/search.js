@@ -202,7 +202,8 @@
       text += ", page " + data.page + " of " + pages;
     }
     summary.textContent = text;
-    sortControl.hidden = !features.sort || total === 0;
+    // Without words to rank by, the API lists newest first whatever `sort` says.
+    sortControl.hidden = !features.sort || total === 0 || !query;
     renderDidYouMean(data, query);
     renderFacets(data.facets || null);
     renderActiveFilters();
@@ -531,6 +532,17 @@
     }
   }, SUGGEST_DELAY_MS);
 
+  /** What a suggestion searches for: a completed last word keeps the words typed before it. */
+  function completedQuery(typed, suggestion) {
+    const words = typed.trim().split(/\s+/);
+    const last = words[words.length - 1].toLowerCase();
+    const lower = suggestion.toLowerCase();
+    if (lower.startsWith(typed.trim().toLowerCase()) || words.length < 2 || /\s/.test(suggestion)) {
+      return suggestion;
+    }
+    return lower.startsWith(last) ? words.slice(0, -1).concat(suggestion).join(" ") : suggestion;
+  }
+
   function openSuggestions(typed, suggestions) {
     listbox.replaceChildren();
     activeOption = -1;
@@ -538,7 +550,7 @@
     const seen = new Set();
     const lowerTyped = typed.trim().toLowerCase();
     for (const suggestion of suggestions) {
-      const text = String(suggestion);
+      const text = completedQuery(typed, String(suggestion));
       if (!text || seen.has(text.toLowerCase())) {
         continue;
       }
