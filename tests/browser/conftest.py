@@ -119,7 +119,20 @@ class _Servers:
 
 
 @pytest.fixture(scope="session")
-def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Servers]:
+def chromium() -> str:
+    """Path of the Chromium binary; fails (never skips) the browser tests when there is none."""
+    executable = chromium_path()
+    if not executable or not Path(executable).is_file():
+        pytest.fail(
+            "Chromium is not installed, so the browser tests cannot run. Install it with "
+            "`apt-get install chromium` (bash scripts/check does this when run as root), or "
+            "set MEDSEARCH_TEST_CHROMIUM to a Chromium binary."
+        )
+    return executable
+
+
+@pytest.fixture(scope="session")
+def _servers(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Servers]:
     """Start the API (`medsearch serve` on loopback) and the host page's HTTP server."""
     root = tmp_path_factory.mktemp("browser")
     index_dir = root / "index"
@@ -170,19 +183,12 @@ def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Servers]:
 
 
 @pytest.fixture(scope="session")
-def browser(_servers: _Servers) -> Iterator[Browser]:
+def browser(chromium: str, _servers: _Servers) -> Iterator[Browser]:
     """Headless Chromium from Debian, driven by Playwright (launched while the API starts)."""
-    executable = chromium_path()
-    if not executable or not Path(executable).is_file():
-        pytest.fail(
-            "Chromium is not installed, so the browser tests cannot run. Install it with "
-            "`apt-get install chromium` (bash scripts/check does this when run as root), or "
-            "set MEDSEARCH_TEST_CHROMIUM to a Chromium binary."
-        )
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

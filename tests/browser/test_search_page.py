@@ -205,3 +205,40 @@ def test_page_fits_a_phone_screen(phone_page: Page, sites: Sites) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     screenshot(page, "search-page-phone", full_page=True)
+
+
+# (API snippet HTML, text shown, texts of the <mark> elements made)
+HIGHLIGHT_CASES = [
+    ("a <mark>b</mark> c", "a b c", ["b"]),
+    (
+        "&lt;script&gt;alert(1)&lt;/script&gt; &amp; <mark>x</mark>",
+        "<script>alert(1)</script> & x",
+        ["x"],
+    ),
+    ("&lt;mark&gt;not a mark&lt;/mark&gt;", "<mark>not a mark</mark>", []),
+    (
+        "<mark><img src=x onerror=alert(1)></mark>",
+        "<img src=x onerror=alert(1)>",
+        ["<img src=x onerror=alert(1)>"],
+    ),
+    ("<b>bold</b> <MARK>up</MARK> <mark>open", "<b>bold</b> up open", ["up", "open"]),
+    ("&amp;lt; &#60; &#x3E; &bogus; &#0;", "&lt; < > &bogus; &#0;", []),
+]
+
+
+def test_page_highlight_renderer_makes_only_mark_elements(page: Page, sites: Sites) -> None:
+    page.goto(sites.api + "/")
+    rendered = page.evaluate(
+        """cases => cases.map(([html]) => {
+            const box = document.createElement("p");
+            medsearchCore.appendHighlighted(box, html);
+            return [
+                box.textContent,
+                Array.from(box.querySelectorAll("*"), (node) => node.tagName),
+                Array.from(box.querySelectorAll("mark"), (node) => node.textContent),
+            ];
+        })""",
+        [list(case) for case in HIGHLIGHT_CASES],
+    )
+    expected = [[text, ["MARK"] * len(marks), marks] for _, text, marks in HIGHLIGHT_CASES]
+    assert rendered == expected
