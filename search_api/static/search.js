@@ -112,6 +112,7 @@
     if (searchController) {
       searchController.abort();
       searchController = null;
+      resultsColumn.removeAttribute("aria-busy");
     }
     if (!query && !hasFilters(state)) {
       renderIntro();
