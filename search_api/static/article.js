@@ -11,6 +11,8 @@
   // closing punctuation was a heading in the Markdown, so it is shown like one.
   const SUBHEAD = /^[^\n]{1,80}$/;
   const CLOSING_PUNCTUATION = /[.,;:!…"”)]$/;
+  // Paragraph lines all shorter than this were list items, not prose wrapped in the editor.
+  const LIST_LINE = 60;
 
   const status = byId("status");
   const message = byId("message");
@@ -58,12 +60,15 @@
         continue;
       }
       const lines = text.split("\n");
-      if (lines.length > 1 && previous.endsWith(":")) {
-        // Lines after a colon were a Markdown list; the API keeps one item a line.
+      const short = lines.every((line) => line.length < LIST_LINE);
+      if (lines.length > 1 && (previous.endsWith(":") || short)) {
+        // A Markdown list: the API keeps one item a line.
         container.append(el("ul", { class: "body-list" }, lines.map((line) => el("li", {}, [line]))));
       } else {
-        const subhead = SUBHEAD.test(text) && !CLOSING_PUNCTUATION.test(text);
-        container.append(el("p", { class: subhead ? "subhead" : null }, [text]));
+        // Other line breaks inside a paragraph are Markdown soft breaks: spaces when shown.
+        const joined = lines.join(" ");
+        const subhead = SUBHEAD.test(joined) && !CLOSING_PUNCTUATION.test(joined);
+        container.append(el("p", { class: subhead ? "subhead" : null }, [joined]));
       }
       previous = text;
     }
