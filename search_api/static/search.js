@@ -38,6 +38,8 @@
   const sortControl = byId("sort-control");
   const sortSelect = byId("sort");
 
+  // What the API offers; everything that depends on it waits for this one probe.
+  const featuresReady = core.features("");
   let features = {};
   let current = readState("");
   let searchController = null;
@@ -102,6 +104,10 @@
 
   async function show(state) {
     current = state;
+    features = await featuresReady;
+    if (current !== state) {
+      return; // a newer state arrived while waiting
+    }
     if (doc.activeElement !== input || input.value.trim() !== state.q.trim()) {
       input.value = state.q;
     }
@@ -615,9 +621,10 @@
     navigate({ q: input.value });
   }
 
-  input.addEventListener("input", function () {
+  input.addEventListener("input", async function () {
     const text = input.value;
-    if (!features.suggest || text.trim().length < 2) {
+    const offered = (await featuresReady).suggest;
+    if (!offered || text.trim().length < 2 || input.value !== text) {
       closeSuggestions();
       return;
     }
@@ -717,11 +724,7 @@
   });
 
   async function start() {
-    const [found, health] = await Promise.all([
-      core.features(""),
-      core.getJSON("/health").catch(() => null),
-    ]);
-    features = found;
+    const health = await core.getJSON("/health").catch(() => null);
     if (health && typeof health.documents === "number") {
       documentCount = health.documents;
     }
