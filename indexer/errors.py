@@ -84,3 +84,13 @@ class ArticleNotFoundError(MedsearchError):
     def __init__(self, article_id: str) -> None:
         super().__init__(f"no article with id {article_id!r}")
         self.article_id = article_id
+
+
+class IndexBusyError(MedsearchError):
+    """Another process is updating the index; only one writer may run at a time."""
+
+    def __init__(self, index_dir: Path, holder: str = "") -> None:
+        who = f" ({holder})" if holder else ""
+        super().__init__(f"another index update is running in {index_dir}{who}")
+        self.index_dir = index_dir
+        self.holder = holder

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 ENV_PREFIX = "MEDSEARCH_"
+# Shorter tokens can be guessed; 16 random characters are out of reach of any brute force.
+MIN_ADMIN_TOKEN_LENGTH = 16
 
 
 class Settings(BaseModel):
@@ -65,6 +67,29 @@ class Settings(BaseModel):
     def _normalize_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(normalize_origin(origin) for origin in origins))
 
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for `/admin/*` (16+ characters); unset, the admin API is off.",
+    )
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _blank_token_is_unset(cls, value: object) -> object:
+        # `MEDSEARCH_ADMIN_TOKEN=` in a compose file or unit means "no token", not "".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_ADMIN_TOKEN_LENGTH} characters; make one with: "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Self:
         """Build settings from a mapping such as `os.environ`, using `MEDSEARCH_*` keys only."""
@@ -81,12 +106,21 @@ class Settings(BaseModel):
         return ENV_PREFIX + name.upper()
 
     def to_env(self) -> dict[str, str]:
-        """These settings as `MEDSEARCH_*` variables that `from_env` reads back unchanged."""
-        return {self.env_var(name): env_value(value) for name, value in self.model_dump().items()}
+        """These settings as `MEDSEARCH_*` variables that `from_env` reads back unchanged.
+
+        A setting that is unset (None) has no variable.
+        """
+        return {
+            self.env_var(name): env_value(value)
+            for name, value in self.model_dump().items()
+            if value is not None
+        }
 
 
 def env_value(value: object) -> str:
     """How a setting's value is written in its environment variable (lists comma-separated)."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
     if isinstance(value, tuple | list):
         return ",".join(str(item) for item in value)
     return str(value)

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
     ArticleNotFoundError,
+    IndexBusyError,
     IndexCorruptError,
     IndexNotFoundError,
     MedsearchError,
@@ -21,6 +22,7 @@ from indexer.errors import (
 )
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
+from search_api.admin import router as admin_router
 from search_api.cors import AllowListCORSMiddleware
 from search_api.live_index import LiveIndex
 from search_api.pages import add_pages
@@ -34,6 +36,7 @@ STATUS_FOR_ERROR: dict[type[MedsearchError], int] = {
     ArticleNotFoundError: 404,
     IndexNotFoundError: 503,
     IndexCorruptError: 503,
+    IndexBusyError: 409,
 }
 
 
@@ -84,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
             # Start anyway: /health says why, and a build published later is picked up.
             logger.warning("%s", error.message)
         yield
+        app.state.live_index.close()
 
     app = FastAPI(
         title="medsearch",
@@ -95,6 +99,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
     app.include_router(router)
+    if settings.admin_token is not None:
+        # Without a token the admin routes do not exist at all: 404, and absent from /docs.
+        app.include_router(admin_router)
     add_pages(app)
     app.add_middleware(AllowListCORSMiddleware, origins=settings.cors_origins)
     app.add_exception_handler(MedsearchError, _medsearch_error)

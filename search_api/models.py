@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from indexer.status import BuildRecord
+
 
 class ErrorResponse(BaseModel):
     """The one error shape: a sentence saying what went wrong and what to change."""
@@ -60,3 +62,16 @@ class HealthResponse(BaseModel):
     documents: int
     generation: str | None = Field(description="Name of the index generation being served.")
     detail: str | None = Field(default=None, description="Why the index is unavailable.")
+
+
+class AdminStatusResponse(BaseModel):
+    """What the index holds, where it comes from, and how updating it went."""
+
+    generation: str | None = Field(description="Generation this process serves now.")
+    documents: int = Field(description="Documents in that generation.")
+    corpus_dir: str = Field(description="Corpus folder a reindex reads.")
+    index_dir: str = Field(description="Folder that holds the index generations.")
+    running: BuildRecord | None = Field(description="The update running now, if any.")
+    last_build: BuildRecord | None = Field(
+        description="The last update that ended: its time, result, counts and errors."
+    )

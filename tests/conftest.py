@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +17,8 @@ from indexer.settings import Settings
 from search_api.app import create_app
 
 TEST_CORPUS = Path(__file__).parent / "corpus"
+# A made-up admin token for tests (not a secret).
+ADMIN_TOKEN = "test-admin-token-0123456789"  # noqa: S105
 
 
 @pytest.fixture
@@ -54,3 +59,17 @@ def write_article(folder: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def run_medsearch(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the `medsearch` command in a fresh process and capture what it prints."""
+    return subprocess.run(
+        [sys.executable, "-m", "search_api.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )

@@ -66,4 +66,7 @@ def test_settings_to_env_round_trips() -> None:
     settings = Settings(port=9001, cors_origins=("https://a.example", "https://b.example"))
     env = settings.to_env()
     assert env["MEDSEARCH_CORS_ORIGINS"] == "https://a.example,https://b.example"
+    assert "MEDSEARCH_ADMIN_TOKEN" not in env
     assert Settings.from_env(env) == settings
+    secret = Settings.model_validate({"admin_token": "s" * 20})
+    assert Settings.from_env(secret.to_env()) == secret
