@@ -209,6 +209,13 @@ def test_page_fits_a_phone_screen(phone_page: Page, sites: Sites) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     screenshot(page, "search-page-phone", full_page=True)
+    toggle = page.get_by_role("button", name="Filters")
+    if toggle.is_visible():  # the API offers facets: on a phone they wait behind this button
+        expect(page.locator("#filters")).to_be_hidden()
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        expect(page.locator("#filters")).to_be_visible()
+        screenshot(page, "search-page-phone-filters")
 
 
 # (API snippet HTML, text shown, texts of the <mark> elements made)
