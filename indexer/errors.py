@@ -94,3 +94,15 @@ class IndexBusyError(MedsearchError):
         super().__init__(f"another index update is running in {index_dir}{who}")
         self.index_dir = index_dir
         self.holder = holder
+
+
+class IndexOutdatedError(MedsearchError):
+    """The served index was built by an older medsearch and lacks fields a feature needs."""
+
+    def __init__(self, feature: str, fields: list[str]) -> None:
+        super().__init__(
+            f"{feature} needs the index field(s) {', '.join(fields)}, which this index was built "
+            "without; rebuild it with: medsearch index --corpus CORPUS --index INDEX"
+        )
+        self.feature = feature
+        self.fields = fields

@@ -45,6 +45,34 @@ class Settings(BaseModel):
         ge=10,
         description="Deepest result reachable by paging (`page` x `per_page`).",
     )
+    recency_half_life_days: int = Field(
+        default=0,
+        ge=0,
+        le=36_500,
+        description="Recency boost for relevance ranking: age in days at which an article's "
+        "boost halves; 0 turns the boost off.",
+    )
+    recency_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the relevance score that fades with age when the recency boost "
+        "is on; the rest never fades.",
+    )
+    synonyms_file: Path | None = Field(
+        default=None,
+        description="Extra synonyms file (same format as the built-in list), read at query time.",
+    )
+    builtin_synonyms: bool = Field(
+        default=True,
+        description="Use the built-in synonyms: drug brands, abbreviations, lay terms.",
+    )
+    feedback_terms: int = Field(
+        default=20,
+        ge=0,
+        le=100,
+        description="Related words taken from the best matches to widen plain queries; 0 is off.",
+    )
     log_level: str = Field(
         default="info", description="uvicorn log level: critical, error, warning, info or debug."
     )

@@ -17,6 +17,7 @@ from indexer.errors import (
     IndexBusyError,
     IndexCorruptError,
     IndexNotFoundError,
+    IndexOutdatedError,
     MedsearchError,
     QueryError,
 )
@@ -27,6 +28,8 @@ from search_api.cors import AllowListCORSMiddleware
 from search_api.live_index import LiveIndex
 from search_api.pages import add_pages
 from search_api.routes import router
+from search_api.snapshot_cache import SnapshotCache
+from search_api.synonym_source import SynonymSource
 
 logger = logging.getLogger("medsearch")
 
@@ -37,6 +40,7 @@ STATUS_FOR_ERROR: dict[type[MedsearchError], int] = {
     IndexNotFoundError: 503,
     IndexCorruptError: 503,
     IndexBusyError: 409,
+    IndexOutdatedError: 503,
 }
 
 
@@ -98,6 +102,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
+    app.state.snapshot_cache = SnapshotCache()
+    app.state.synonyms = SynonymSource(settings)
     app.include_router(router)
     if settings.admin_token is not None:
         # Without a token the admin routes do not exist at all: 404, and absent from /docs.

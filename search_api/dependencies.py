@@ -9,6 +9,9 @@ from fastapi import Depends, Request
 
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
+from search_api.search import SearchOptions
+from search_api.snapshot_cache import SnapshotCache
+from search_api.synonym_source import SynonymSource
 
 
 def get_settings(request: Request) -> Settings:
@@ -29,6 +32,12 @@ def get_searcher(request: Request) -> Iterator[Any]:
         yield searcher
 
 
+def get_search_options(request: Request) -> SearchOptions:
+    """Search options from the settings, with the synonyms as they are now."""
+    source: SynonymSource = request.app.state.synonyms
+    return SearchOptions.from_settings(get_settings(request), source.current())
+
+
 def get_query_parser(request: Request) -> Any:
     """The app's query parser, built once from the schema."""
     return request.app.state.query_parser
@@ -38,3 +47,13 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LiveIndexDep = Annotated[LiveIndex, Depends(get_live_index)]
 SearcherDep = Annotated[Any, Depends(get_searcher)]
 QueryParserDep = Annotated[Any, Depends(get_query_parser)]
+
+
+def get_snapshot_cache(request: Request) -> SnapshotCache:
+    """Values the app works out once per index snapshot, such as the autocomplete vocabulary."""
+    cache: SnapshotCache = request.app.state.snapshot_cache
+    return cache
+
+
+SnapshotCacheDep = Annotated[SnapshotCache, Depends(get_snapshot_cache)]
+SearchOptionsDep = Annotated[SearchOptions, Depends(get_search_options)]

@@ -19,6 +19,7 @@ from typing import Any
 
 from indexer.errors import IndexCorruptError, IndexNotFoundError
 from indexer.locks import ReaderLease
+from indexer.schema import scoring_model
 from indexer.storage import current_generation, open_generation, remove_unused_generations
 
 logger = logging.getLogger("medsearch")
@@ -74,7 +75,7 @@ class LiveIndex:
         """A Whoosh searcher for one request; Whoosh searchers must not be shared by threads."""
         serving = self._refresh(hold=True)
         try:
-            searcher = serving.index.searcher()
+            searcher = serving.index.searcher(weighting=scoring_model())
             try:
                 yield searcher
             finally:

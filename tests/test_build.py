@@ -31,7 +31,7 @@ def _leftovers(index_dir: Path) -> list[Path]:
 
 def test_build_index_indexes_every_article(corpus_dir: Path, tmp_path: Path) -> None:
     report = build_index(corpus_dir, tmp_path / "index")
-    assert (report.indexed, report.skipped, report.generation) == (7, [], "gen-000001")
+    assert (report.indexed, report.skipped, report.generation) == (9, [], "gen-000001")
     assert "nested/deep/jaw-pain" in _ids(tmp_path / "index")
 
 
@@ -39,14 +39,14 @@ def test_build_index_skips_bad_articles_and_counts_them(corpus_dir: Path, tmp_pa
     write_article(corpus_dir, "no-title.md", "---\ndate: 2020-01-01\n---\nBody\n")
     write_article(corpus_dir, "latin1.md", b"---\ntitle: Caf\xe9\n---\n")
     report = build_index(corpus_dir, tmp_path / "index")
-    assert report.indexed == 7
+    assert report.indexed == 9
     assert sorted((e.path.name, e.field) for e in report.skipped) == [
         ("latin1.md", "encoding"),
         ("no-title.md", "title"),
     ]
-    assert report.summary().startswith("indexed 7 article(s), skipped 2, in ")
+    assert report.summary().startswith("indexed 9 article(s), skipped 2, in ")
     assert report.summary().endswith(
-        "; live generation: gen-000001 (7 documents); full build because it was asked for"
+        "; live generation: gen-000001 (9 documents); full build because it was asked for"
     )
 
 
