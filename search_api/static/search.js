@@ -198,12 +198,15 @@
   function renderResults(state, data) {
     clearResults();
     const query = state.q.trim();
+    // When the query found nothing the API may answer for its spelling correction instead.
+    const answered =
+      data.corrected === true && typeof data.did_you_mean === "string" ? data.did_you_mean : query;
     const total = data.total || 0;
     const perPage = data.per_page || 10;
     const pages = Math.max(1, Math.ceil(total / perPage));
     const noun = total === 1 ? "result" : "results";
     let text = query
-      ? (total ? total.toLocaleString() + " " + noun + " for " : "No results for ") + quoted(query)
+      ? (total ? total.toLocaleString() + " " + noun + " for " : "No results for ") + quoted(answered)
       : total.toLocaleString() + (total === 1 ? " article" : " articles");
     if (pages > 1 && data.results.length) {
       text += ", page " + data.page + " of " + pages;

@@ -1,8 +1,7 @@
 """Facets, sorting, suggestions and related articles on the pages (the API's reader features).
 
-The pages turn these parts on only when the API's OpenAPI document declares them, so each test
-first checks that the API has its feature, and is skipped, saying which, when it does not yet
-(the features come with issue 4). With the feature present the test runs and can fail.
+The pages turn these parts on only when the API's OpenAPI document declares them; the last test
+checks that each part is shown exactly when the API offers it.
 """
 
 from __future__ import annotations
@@ -36,19 +35,12 @@ def offered(sites: Sites) -> dict[str, bool]:
     }
 
 
-def require(sites: Sites, feature: str) -> None:
-    """Skip, naming the feature, when the API does not offer it yet."""
-    if not offered(sites)[feature]:
-        pytest.skip(f"the API offers no {feature} yet (issue 4); the page hides that part")
-
-
 def _required(spec: dict[str, Any]) -> set[str]:
     parameters = spec["paths"]["/search"]["get"].get("parameters", [])
     return {p["name"] for p in parameters if p.get("required")}
 
 
 def test_page_facet_click_filters_and_back_unfilters(page: Page, sites: Sites) -> None:
-    require(sites, "facets")
     total = api_get(sites, "/search", q="headache")["total"]
     page.goto(sites.api + "/?q=headache")
     expect(page.locator("#summary")).to_contain_text(f"{total} results for “headache”")
@@ -85,7 +77,6 @@ def test_page_facet_click_filters_and_back_unfilters(page: Page, sites: Sites) -
 
 
 def test_page_sorts_by_date(page: Page, sites: Sites) -> None:
-    require(sites, "sort")
     page.goto(sites.api + "/?q=headache")
     page.get_by_label("Sort by").select_option("date")
     expect(page).to_have_url(sites.api + "/?q=headache&sort=date")
@@ -96,7 +87,6 @@ def test_page_sorts_by_date(page: Page, sites: Sites) -> None:
 
 
 def test_page_tag_links_refine_a_search_or_list_a_topic(page: Page, sites: Sites) -> None:
-    require(sites, "tag filter")
     page.goto(sites.api + "/?q=headache")
     page.locator("#results .result", has_text="Cluster headache and oxygen").locator(
         "a.tag", has_text="treatment"
@@ -120,7 +110,6 @@ def test_page_tag_links_refine_a_search_or_list_a_topic(page: Page, sites: Sites
 
 
 def test_page_suggestions_are_keyboard_navigable(page: Page, sites: Sites) -> None:
-    require(sites, "suggestions")
     expected = api_get(sites, "/suggest", q="mig", limit=8)["suggestions"]
     assert expected
     page.goto(sites.api + "/")
@@ -148,7 +137,6 @@ def test_page_suggestions_are_keyboard_navigable(page: Page, sites: Sites) -> No
 
 
 def test_article_page_shows_related_articles(page: Page, sites: Sites) -> None:
-    require(sites, "related articles")
     related = api_get(sites, "/articles/botox-for-chronic-migraine/related", limit=3)["results"]
     assert related
     page.goto(sites.api + "/read/botox-for-chronic-migraine")

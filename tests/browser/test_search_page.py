@@ -53,8 +53,9 @@ def search_for(page: Page, text: str) -> None:
 def test_page_search_shows_ranked_results_with_highlighted_snippets(
     page: Page, sites: Sites
 ) -> None:
+    documents = api_get(sites, "/health")["documents"]
     page.goto(sites.api + "/")
-    expect(page.locator(".intro")).to_contain_text("Search 7 articles")
+    expect(page.locator(".intro")).to_contain_text(f"Search {documents} articles")
     search_for(page, "botox")
 
     expect(page).to_have_url(sites.api + "/?q=botox")
@@ -194,7 +195,8 @@ def test_page_has_landmarks_labels_and_a_live_result_count(page: Page, sites: Si
     expect(box).to_have_attribute("aria-expanded", "false")
     expect(box).to_have_attribute("aria-controls", "suggestions")
     status = page.get_by_role("status").filter(has_text="results for")
-    expect(status).to_have_text("2 results for “migraine”")
+    total = api_get(sites, "/search", q="migraine")["total"]
+    expect(status).to_have_text(f"{total} results for “migraine”")
     expect(status).to_have_attribute("aria-live", "polite")
     # Keyboard only: Tab from the box reaches the search button, then the first result.
     box.focus()
@@ -253,3 +255,24 @@ def test_page_highlight_renderer_makes_only_mark_elements(page: Page, sites: Sit
     )
     expected = [[text, ["MARK"] * len(marks), marks] for _, text, marks in HIGHLIGHT_CASES]
     assert rendered == expected
+
+
+def test_page_says_did_you_mean_and_shows_corrected_results(page: Page, sites: Sites) -> None:
+    corrected = api_get(sites, "/search", q="migrane")
+    assert (corrected["did_you_mean"], corrected["corrected"]) == ("migraine", True)
+    page.goto(sites.api + "/?q=migrane")
+    expect(page.locator("#did-you-mean")).to_have_text(
+        "No results for “migrane”. Showing results for migraine."
+    )
+    expect(page.locator("#summary")).to_have_text(f"{corrected['total']} results for “migraine”")
+    expect_titles(page, [hit["title"] for hit in corrected["results"]])
+    screenshot(page, "search-page-corrected")
+
+    hinted = api_get(sites, "/search", q="oxygen headahce")
+    assert (hinted["did_you_mean"], hinted["corrected"]) == ("oxygen headache", False)
+    page.goto(sites.api + "/?q=oxygen+headahce")
+    expect(page.locator("#did-you-mean")).to_have_text("Did you mean oxygen headache?")
+    page.get_by_role("link", name="oxygen headache").click()
+    expect(page).to_have_url(sites.api + "/?q=oxygen+headache")
+    expect(page.locator("#did-you-mean")).to_be_hidden()
+    expect_titles(page, titles_from_api(sites, "oxygen headache"))
