@@ -24,7 +24,9 @@ from indexer.errors import (
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
 from search_api.admin import router as admin_router
+from search_api.cors import AllowListCORSMiddleware
 from search_api.live_index import LiveIndex
+from search_api.pages import add_pages
 from search_api.routes import router
 from search_api.snapshot_cache import SnapshotCache
 from search_api.synonym_source import SynonymSource
@@ -106,6 +108,8 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.admin_token is not None:
         # Without a token the admin routes do not exist at all: 404, and absent from /docs.
         app.include_router(admin_router)
+    add_pages(app)
+    app.add_middleware(AllowListCORSMiddleware, origins=settings.cors_origins)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
