@@ -28,8 +28,11 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx2 as httpx
 
@@ -43,6 +46,7 @@ _BORING = frozenset({"part", "with", "from", "that", "this", "what", "does", "in
 MIN_BASELINE_HITS = 3
 ARTICLES_PER_UPDATE = 20
 MAX_REQUESTS = 1_000_000
+T = TypeVar("T")
 ADMIN_TOKEN = secrets.token_urlsafe(24)
 
 
@@ -272,6 +276,16 @@ async def _generation(url: str) -> str:
         return str((await client.get("/health")).json().get("generation"))
 
 
+def run_async(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end on a fresh event loop in its own thread.
+
+    The caller's thread may already run a loop (pytest after Playwright's sync API does), and
+    `asyncio.run` refuses to start a second one there.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
 def run_load(
     corpus_dir: Path,
     workdir: Path,
@@ -301,10 +315,10 @@ def run_load(
     )
     env = {"MEDSEARCH_ADMIN_TOKEN": ADMIN_TOKEN, "MEDSEARCH_CORPUS_DIR": str(corpus_dir)}
     with running_server(index_dir, workdir, env=env, workers=workers) as server:
-        queries = asyncio.run(baseline(server.url, title_queries(corpus_dir, query_count)))
+        queries = run_async(baseline(server.url, title_queries(corpus_dir, query_count)))
         if not queries:
             raise RuntimeError("no query has results; is the corpus too small?")
-        before = asyncio.run(_generation(server.url))
+        before = run_async(_generation(server.url))
         stop = threading.Event()
         indexer = threading.Thread(
             target=run_index_steps,
@@ -315,12 +329,12 @@ def run_load(
         # three times as long), so every run happens under load.
         timer = threading.Thread(target=_stop_when, args=(stop, indexer, seconds, seconds * 3))
         timer.start()
-        asyncio.run(drive(server.url, queries, clients, stop, report))
+        run_async(drive(server.url, queries, clients, stop, report))
         timer.join()
         indexer.join()
-        after = asyncio.run(_generation(server.url))
+        after = run_async(_generation(server.url))
         report.generations = (before, after)
-        report.update_visible = asyncio.run(_update_visible(server.url))
+        report.update_visible = run_async(_update_visible(server.url))
     return report
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import whoosh.index
 
-from indexer.articles import corpus_files
+from indexer.articles import Article, corpus_files
 from indexer.changes import RACY_NS, Change, scan_corpus
 from indexer.errors import (
     ArticleError,
@@ -368,3 +368,29 @@ class _Run:
 
 def _error_line(error: ArticleError) -> str:
     return f"{error.path}: {error.field}: {error.problem}"
+
+
+def build_index_from_articles(
+    articles: Iterable[Article], index_dir: Path, *, source: Path | None = None
+) -> BuildReport:
+    """Index already-loaded articles (from any loader) into a new generation and make it live.
+
+    No manifest is written, since no corpus files stand behind these articles: the next
+    `medsearch index` on this folder therefore does a full build.
+    """
+    started = time.perf_counter()
+    with WriterLock.acquire(index_dir, wait=False):
+        build = _Build.start(index_dir, None, build_schema())
+        try:
+            indexed = 0
+            for article in articles:
+                build.writer.add_document(**article_to_document(article))
+                indexed += 1
+            if indexed == 0:
+                raise EmptyCorpusError(source or index_dir, 0)
+            build.writer.commit()
+            generation = publish(index_dir, build.build_dir)
+        except BaseException:
+            build.abort()
+            raise
+    return BuildReport(indexed, [], time.perf_counter() - started, generation, documents=indexed)

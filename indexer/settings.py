@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -89,9 +90,42 @@ class Settings(BaseModel):
         description="Share of the relevance score that fades with age when the recency boost "
         "is on; the rest never fades.",
     )
+    synonyms_file: Path | None = Field(
+        default=None,
+        description="Extra synonyms file (same format as the built-in list), read at query time.",
+    )
+    builtin_synonyms: bool = Field(
+        default=True,
+        description="Use the built-in synonyms: drug brands, abbreviations, lay terms.",
+    )
+    feedback_terms: int = Field(
+        default=20,
+        ge=0,
+        le=100,
+        description="Related words taken from the best matches to widen plain queries; 0 is off.",
+    )
     log_level: str = Field(
         default="info", description="uvicorn log level: critical, error, warning, info or debug."
     )
+    cors_origins: tuple[str, ...] = Field(
+        default=(),
+        description="Origins whose pages may call the API from a browser (the search widget), "
+        "comma-separated, such as `https://clinic.example.org`; `*` allows any origin.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # The environment holds one comma-separated string; code may pass a list or tuple.
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _normalize_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(normalize_origin(origin) for origin in origins))
+
     admin_token: SecretStr | None = Field(
         default=None,
         description="Bearer token for `/admin/*` (16+ characters); unset, the admin API is off.",
@@ -129,3 +163,55 @@ class Settings(BaseModel):
     def env_var(cls, name: str) -> str:
         """Name of the environment variable that sets field `name`."""
         return ENV_PREFIX + name.upper()
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as `MEDSEARCH_*` variables that `from_env` reads back unchanged.
+
+        A setting that is unset (None) has no variable.
+        """
+        return {
+            self.env_var(name): env_value(value)
+            for name, value in self.model_dump().items()
+            if value is not None
+        }
+
+
+def env_value(value: object) -> str:
+    """How a setting's value is written in its environment variable (lists comma-separated)."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, tuple | list):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize_origin(origin: str) -> str:
+    """`origin` as browsers send it in the `Origin` header, or ValueError saying how to write it."""
+    if origin == "*":
+        return origin
+    parts = urlsplit(origin)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in _DEFAULT_PORTS
+        or not parts.hostname
+        or port == -1
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ValueError(
+            f"{origin!r} is not an origin; write scheme://host[:port] with no path, "
+            "such as https://clinic.example.org, or * for any origin"
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    # Browsers leave the scheme's default port out of `Origin`, so an origin written with it
+    # would never match.
+    shown_port = "" if port is None or port == _DEFAULT_PORTS[parts.scheme] else f":{port}"
+    return f"{parts.scheme}://{host}{shown_port}"

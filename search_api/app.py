@@ -25,12 +25,15 @@ from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
 from search_api.access_log import AccessLogMiddleware
 from search_api.admin import router as admin_router
+from search_api.cors import AllowListCORSMiddleware
 from search_api.live_index import LiveIndex
 from search_api.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
 from search_api.openapi import accurate_openapi
+from search_api.pages import add_pages
 from search_api.ratelimit import RateLimitMiddleware
 from search_api.routes import router
 from search_api.snapshot_cache import SnapshotCache
+from search_api.synonym_source import SynonymSource
 
 logger = logging.getLogger("medsearch")
 
@@ -110,11 +113,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
     app.state.snapshot_cache = SnapshotCache()
+    app.state.synonyms = SynonymSource(settings)
     app.include_router(router)
     app.openapi = lambda: accurate_openapi(app)  # type: ignore[method-assign]
     if settings.admin_token is not None:
         # Without a token the admin routes do not exist at all: 404, and absent from /docs.
         app.include_router(admin_router)
+    add_pages(app)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -124,7 +129,10 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def add_middleware(app: FastAPI, settings: Settings) -> None:
-    """Wrap the app, outermost first: request log, security headers, rate limit, URL check."""
+    """Wrap the app, outermost first: request log, security headers, CORS, rate limit, URL check.
+
+    CORS sits outside the rate limit so that a widget on another site can read a 429.
+    """
     # Starlette puts the middleware added last outermost, hence the reverse order here.
     app.add_middleware(Utf8UrlMiddleware)
     if settings.rate_limit_per_minute:
@@ -133,6 +141,7 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
             per_minute=settings.rate_limit_per_minute,
             burst=settings.rate_limit_burst,
         )
+    app.add_middleware(AllowListCORSMiddleware, origins=settings.cors_origins)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware, log_queries=settings.log_queries)
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import uvicorn
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from indexer.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_index_arguments, run_index
 from indexer.errors import IndexCorruptError
@@ -60,13 +60,13 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_ERROR
     # Worker processes build their own app from the environment, so hand the settings down there.
-    for name, value in settings.model_dump().items():
-        if value is None:
-            os.environ.pop(Settings.env_var(name), None)
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        os.environ[Settings.env_var(name)] = str(value)
+    env = settings.to_env()
+    for name in Settings.model_fields:
+        variable = Settings.env_var(name)
+        if variable in env:
+            os.environ[variable] = env[variable]
+        else:
+            os.environ.pop(variable, None)
     uvicorn.run(
         "search_api.app:create_app_from_env",
         factory=True,

@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
+from search_api.search import SearchOptions
 from search_api.snapshot_cache import SnapshotCache
+from search_api.synonym_source import SynonymSource
 
 
 def get_settings(request: Request) -> Settings:
@@ -30,6 +32,12 @@ def get_searcher(request: Request) -> Iterator[Any]:
         yield searcher
 
 
+def get_search_options(request: Request) -> SearchOptions:
+    """Search options from the settings, with the synonyms as they are now."""
+    source: SynonymSource = request.app.state.synonyms
+    return SearchOptions.from_settings(get_settings(request), source.current())
+
+
 def get_query_parser(request: Request) -> Any:
     """The app's query parser, built once from the schema."""
     return request.app.state.query_parser
@@ -48,3 +56,4 @@ def get_snapshot_cache(request: Request) -> SnapshotCache:
 
 
 SnapshotCacheDep = Annotated[SnapshotCache, Depends(get_snapshot_cache)]
+SearchOptionsDep = Annotated[SearchOptions, Depends(get_search_options)]

@@ -21,6 +21,7 @@ import whoosh.index
 
 from indexer.errors import IndexCorruptError, IndexNotFoundError
 from indexer.locks import ReaderLease
+from indexer.schema import scoring_model
 from indexer.storage import current_generation, open_generation, remove_unused_generations
 
 logger = logging.getLogger("medsearch")
@@ -83,7 +84,7 @@ class LiveIndex:
         serving = self._refresh(hold=True)
         try:
             try:
-                searcher = serving.index.searcher()
+                searcher = serving.index.searcher(weighting=scoring_model())
             except (OSError, whoosh.index.IndexError):
                 # The generation's files went away under us (deleted by hand, a lost disk).
                 raise IndexCorruptError(

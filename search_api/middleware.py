@@ -33,7 +33,6 @@ COMMON_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     # Search URLs carry what a reader looked up; never hand them to another site.
     (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 )
 
@@ -66,9 +65,12 @@ class SecurityHeadersMiddleware:
                 present = {name.lower() for name, _ in headers}
                 content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
                 extra = [*COMMON_HEADERS]
-                extra.append(
-                    (b"content-security-policy", content_security_policy(path, content_type))
-                )
+                if b"content-security-policy" not in present:
+                    # For browsers without CSP frame-ancestors; a route's own policy decides.
+                    extra.append((b"x-frame-options", b"DENY"))
+                    extra.append(
+                        (b"content-security-policy", content_security_policy(path, content_type))
+                    )
                 if content_type.startswith(b"text/html"):
                     extra.append((b"cross-origin-opener-policy", b"same-origin"))
                 headers += [(name, value) for name, value in extra if name not in present]

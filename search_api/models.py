@@ -74,6 +74,17 @@ class SearchResponse(BaseModel):
     page: int
     per_page: int
     took_ms: float = Field(description="Time spent searching and making snippets, in ms.")
+    did_you_mean: str | None = Field(
+        default=None,
+        description="The query with unknown words (5+ letters, no digits) replaced by the "
+        "closest words in the index; null when every word is known or nothing is close.",
+        examples=["botox headache"],
+    )
+    corrected: bool = Field(
+        default=False,
+        description="True when the query found nothing, so `results` and `total` are for "
+        "`did_you_mean` instead.",
+    )
     results: list[SearchHit]
     partial: bool = Field(
         default=False,

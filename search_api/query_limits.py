@@ -15,7 +15,7 @@ import heapq
 import math
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -92,6 +92,12 @@ def check_nesting(text: str) -> None:
 
 def bound_query(parsed: Any, reader: Any, budget: QueryBudget) -> Any:
     """Rewrite `parsed` so that running it stays within `budget` (see the module docstring)."""
+    # Clauses are counted per query: a search may run several (a spelling retry, feedback).
+    budget.clauses = 0
+    return _bound(parsed, reader, budget)
+
+
+def _bound(parsed: Any, reader: Any, budget: QueryBudget) -> Any:
     _check_boost(parsed)
     if _matches_everything(parsed):
         # Every(field) reads every posting of the field; all articles have a title, so "all
@@ -108,7 +114,7 @@ def bound_query(parsed: Any, reader: Any, budget: QueryBudget) -> Any:
                 "that matter."
             )
         return parsed
-    return parsed.apply(lambda child: bound_query(child, reader, budget))
+    return parsed.apply(lambda child: _bound(child, reader, budget))
 
 
 def _check_boost(parsed: Any) -> None:
@@ -173,13 +179,23 @@ def _expand(leaf: Any, reader: Any, budget: QueryBudget) -> Any:
     return terms[0].with_boost(leaf.boost) if len(terms) == 1 else wq.Or(terms, boost=leaf.boost)
 
 
-class DeadlineCollector(WrappingCollector):  # type: ignore[misc]
-    """Wraps Whoosh's innermost collector and stops matching when the budget's time is up.
+def until_deadline(items: Iterable[int], budget: QueryBudget) -> Iterator[int]:
+    """`items` until the budget's time is up (the clock is read every CLOCK_EVERY items)."""
+    for seen, item in enumerate(items):
+        if seen % CLOCK_EVERY == 0 and budget.expired():
+            budget.cut()
+            return
+        yield item
 
-    It never stops before `min_hits` documents were collected, so a query that has matches
-    never answers with an empty page because the machine was busy. It sits directly around the
-    scoring collector, so a FilterCollector around it still filters: that pulls matches through
-    this collector's `matches()` and hands them to its `collect()`.
+
+class DeadlineCollector(WrappingCollector):  # type: ignore[misc]
+    """Wraps Whoosh's innermost collector so that matching and counting stop at the deadline.
+
+    It never stops matching before `min_hits` documents were collected, so a query that has
+    matches never answers with an empty page because the machine was busy. It sits directly
+    around the scoring collector, so a FilterCollector around it still filters: that pulls
+    matches through this collector's `matches()` and hands them to its `collect()`. The Results
+    it makes count (`len`) and list (`docs()`) all matches through it too, within the budget.
     """
 
     def __init__(self, child: Any, budget: QueryBudget, min_hits: int = 1) -> None:
@@ -211,30 +227,29 @@ class DeadlineCollector(WrappingCollector):  # type: ignore[misc]
         for docnum in self.matches():
             self.collect(docnum)
 
+    def all_ids(self) -> Iterator[int]:
+        """Every matching document, until the deadline passes.
 
-def matching_docnums(
-    searcher: Any, bounded: Any, budget: QueryBudget, allowed: set[int] | None = None
-) -> Iterator[int]:
-    """Every document `bounded` matches (within `allowed`), until the budget's time is up."""
-    if budget.expired():
-        budget.cut()
-        return
-    for seen, docnum in enumerate(searcher.docs_for_query(bounded), start=1):
-        if seen % CLOCK_EVERY == 0 and budget.expired():
-            budget.cut()
-            return
-        if allowed is None or docnum in allowed:
-            yield docnum
+        The top-N walk skips blocks that cannot make the top N, so Whoosh lists (and counts)
+        matches in a second, unscored walk; this keeps that walk within the budget too.
+        """
+        return until_deadline(self.child.all_ids(), self.budget)
 
+    def computes_count(self) -> bool:
+        """Whether the child counted while collecting (Whoosh's wrapper base says always)."""
+        return bool(self.child.computes_count())
 
-@dataclass(frozen=True)
-class LimitedResults:
-    """The best (score, docnum) pairs of a search run within its budget, and its match count."""
+    def count(self) -> int:
+        """How many documents match: exact unless the deadline cut the count short."""
+        if self.child.computes_count():
+            return int(self.child.count())
+        return max(sum(1 for _ in self.all_ids()), self.collected)
 
-    items: list[tuple[float, int]]
-    total: int
-    partial: bool
-    docnums: Callable[[], set[int]]
+    def results(self) -> Any:
+        """The child's Results, counting and listing matches through this collector."""
+        results = self.child.results()
+        results.collector = self
+        return results
 
 
 def limited_search(
@@ -245,25 +260,14 @@ def limited_search(
     *,
     min_hits: int = 1,
     allowed: set[int] | None = None,
-) -> LimitedResults:
-    """Run a bounded query for its top `limit` hits (None: all), counted, within `budget`.
+) -> Any:
+    """Whoosh Results for a bounded query's top `limit` hits (None: all), within `budget`.
 
     At least `min_hits` matches (when there are that many) are collected whatever the time;
-    `allowed`, when given, is the set of document numbers a hit must be in.
+    `allowed`, when given, is the set of document numbers a hit must be in. The Results count
+    their matches lazily, and within the same budget.
     """
     inner = DeadlineCollector(searcher.collector(limit=limit), budget, min_hits)
     collector = FilterCollector(inner, allow=allowed) if allowed is not None else inner
     searcher.search_with_collector(bounded, collector)
-    items = [(float(score), docnum) for score, docnum in collector.results().top_n]
-    if limit is None:
-        total = len(items)
-    else:
-        # The top-N walk skips blocks that cannot make the top N, so it cannot count; counting
-        # is a second, unscored walk (Whoosh's own `len(results)` would do it untimed).
-        counted = sum(1 for _ in matching_docnums(searcher, bounded, budget, allowed))
-        total = max(counted, len(items))
-
-    def docnums() -> set[int]:
-        return set(matching_docnums(searcher, bounded, budget, allowed))
-
-    return LimitedResults(items, total, budget.cut_short, docnums)
+    return collector.results()

@@ -19,6 +19,7 @@ from search_api.dependencies import (
     LiveIndexDep,
     QueryParserDep,
     SearcherDep,
+    SearchOptionsDep,
     SettingsDep,
     SnapshotCacheDep,
 )
@@ -31,9 +32,8 @@ from search_api.models import (
     SuggestResponse,
 )
 from search_api.params import ResultOptionsDep
-from search_api.query_limits import QueryLimits
 from search_api.related import related_articles
-from search_api.search import SearchOptions, get_article, search
+from search_api.search import get_article, search
 from search_api.suggest import MAX_SUGGEST_LENGTH, suggest
 
 router = APIRouter()
@@ -70,6 +70,7 @@ def search_articles(
     settings: SettingsDep,
     cache: SnapshotCacheDep,
     wanted: ResultOptionsDep,
+    options: SearchOptionsDep,
     q: Annotated[
         str | None,
         Query(
@@ -83,9 +84,14 @@ def search_articles(
 ) -> SearchResponse:
     """Rank articles for a query and return one page of results with highlighted snippets.
 
-    Words are matched in titles (weighted most), summaries and bodies, with stemming
-    ("headaches" finds "headache"). An article need not contain every word; those that
-    contain more of them rank higher.
+    Words are matched in titles, summaries and bodies, with stemming ("headaches" finds
+    "headache"). An article need not contain every word; those that contain more of them rank
+    higher. Plain queries also find synonyms ("heart attack" finds "myocardial infarction")
+    and, on large collections, articles using related words; quoted phrases and queries with
+    operators are searched as written.
+
+    `did_you_mean` suggests a correction for unknown words; when the query finds nothing,
+    the results are for that correction and `corrected` is true.
 
     Filters (`author`, `tag`, `from`, `to`) narrow any query; with filters and no `q`, the
     articles they allow are listed newest first. `facets` adds value counts over every
@@ -94,16 +100,6 @@ def search_articles(
     size = per_page or settings.default_per_page
     if size > settings.max_per_page:
         raise QueryError(f"per_page may be at most {settings.max_per_page}; ask for fewer.")
-    options = SearchOptions(
-        snippet_words=settings.snippet_words,
-        max_query_length=settings.max_query_length,
-        max_result_window=settings.max_result_window,
-        recency_half_life_days=settings.recency_half_life_days,
-        recency_weight=settings.recency_weight,
-        limits=QueryLimits(
-            time_limit_ms=settings.query_time_limit_ms, max_expansions=settings.max_expansions
-        ),
-    )
     result = search(searcher, parser, q, page, size, options, wanted, cache)
     note_hits(request, result.total)
     return result

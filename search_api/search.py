@@ -9,15 +9,34 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from indexer.errors import ArticleNotFoundError, QueryError
-from indexer.schema import TEXT_FIELDS, stored_date, stored_tags
+from indexer.schema import CONTENT_FIELD, PROSE_FIELDS, stored_date, stored_tags
+from indexer.settings import Settings
+from indexer.synonyms import Synonyms
+from search_api.expansion import (
+    FEEDBACK_DOCUMENTS,
+    FEEDBACK_MIN_COLLECTION,
+    feedback_weights,
+    is_plain,
+    plain_query,
+    query_terms,
+    synonym_queries,
+    uses_operators,
+)
 from search_api.facets import count_facets
 from search_api.filters import SearchFilters, allowed_docnums, require_fields
 from search_api.models import ArticleResponse, SearchHit, SearchResponse
-from search_api.query import parse_query, positive_query
+from search_api.query import (
+    check_query_text,
+    parse_query,
+    positive_query,
+    require_words,
+    without_question_marks,
+)
 from search_api.query_limits import QueryBudget, QueryLimits, bound_query, limited_search
 from search_api.recency import recency_searcher
 from search_api.snapshot_cache import SnapshotCache
 from search_api.snippets import highlight, make_snippet
+from search_api.spelling import suggest
 
 SortOrder = Literal["relevance", "date"]
 HighlightTag = Literal["mark", "em", "strong", "b"]
@@ -32,7 +51,25 @@ class SearchOptions:
     max_result_window: int = 10_000
     recency_half_life_days: int = 0
     recency_weight: float = 0.5
+    feedback_terms: int = 0
+    synonyms: Synonyms = dataclasses.field(default_factory=Synonyms, compare=False)
     limits: QueryLimits = dataclasses.field(default_factory=QueryLimits)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, synonyms: Synonyms | None = None) -> SearchOptions:
+        """The options `settings` give; the API and the benchmarks both build them this way."""
+        return cls(
+            snippet_words=settings.snippet_words,
+            max_query_length=settings.max_query_length,
+            max_result_window=settings.max_result_window,
+            recency_half_life_days=settings.recency_half_life_days,
+            recency_weight=settings.recency_weight,
+            feedback_terms=settings.feedback_terms,
+            synonyms=synonyms if synonyms is not None else Synonyms(),
+            limits=QueryLimits(
+                time_limit_ms=settings.query_time_limit_ms, max_expansions=settings.max_expansions
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -63,7 +100,7 @@ def highlight_terms(searcher: Any, parsed: Any) -> frozenset[str]:
     terms: set[str] = set()
     for leaf in positive_query(parsed).leaves():
         for field, text in leaf.expanded_terms(reader, phrases=True):
-            if field not in TEXT_FIELDS:
+            if field not in PROSE_FIELDS:
                 continue
             word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
             if (field, word) in reader:
@@ -93,12 +130,81 @@ def snippet_for(
     return snippet
 
 
+# Runs one parsed query for the best `limit` matches: plain, filtered, or recency-scored.
+Execute = Callable[[Any, int | None], Any]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The ranked matches for one query, before paging and snippets."""
+
+    parsed: Any = dataclasses.field(repr=False)
+    results: Any = dataclasses.field(repr=False)
+    did_you_mean: str | None = None
+    corrected: bool = False
+    # Whether any word as typed (not a synonym or related word) is in the index.
+    words_found: bool = True
+
+
+def rank(
+    searcher: Any,
+    parser: Any,
+    query_text: str,
+    limit: int | None,
+    options: SearchOptions,
+    execute: Execute | None = None,
+) -> Ranking:
+    """The best `limit` articles for `query_text`; the API pages them, benchmarks score them.
+
+    `execute` runs each Whoosh query (default: a plain search); filters and the recency boost
+    come in through it. When the query finds nothing and a spelling correction exists, the
+    correction is searched instead and the ranking says so (`corrected`).
+    """
+    run = execute or (lambda query, count: searcher.search(query, limit=count, terms=False))
+    text = without_question_marks(check_query_text(query_text, options.max_query_length))
+    ranking = _rank_text(searcher, parser, text, limit, options, run)
+    # Synonyms can match a typo by accident ("migrane" stems like the brand Migranal), so what
+    # counts is whether the words as typed found anything.
+    if ranking.did_you_mean and (len(ranking.results) == 0 or not ranking.words_found):
+        retry = _rank_text(searcher, parser, ranking.did_you_mean, limit, options, run)
+        if len(retry.results) > 0:
+            return dataclasses.replace(retry, did_you_mean=ranking.did_you_mean, corrected=True)
+    return ranking
+
+
+def _rank_text(
+    searcher: Any, parser: Any, text: str, limit: int | None, options: SearchOptions, run: Execute
+) -> Ranking:
+    fields = searcher.schema.names()
+    spelling_off = uses_operators(text, fields)
+    did_you_mean = None if spelling_off else suggest(searcher, text, options.synonyms.words)
+    if not is_plain(text, fields):
+        parsed = parse_query(text, parser, options.max_query_length)
+        return Ranking(parsed, run(parsed, limit), did_you_mean)
+    require_words(text)
+    terms = query_terms(text, searcher.schema[CONTENT_FIELD].analyzer)
+    reader = searcher.reader()
+    found = any((CONTENT_FIELD, term) in reader for term in terms)
+    synonyms = synonym_queries(terms, options.synonyms)
+    query = plain_query(dict.fromkeys(terms, 1.0), synonyms)
+    if not options.feedback_terms or searcher.doc_count() < FEEDBACK_MIN_COLLECTION:
+        return Ranking(query, run(query, limit), did_you_mean, words_found=found)
+    first = run(query, None if limit is None else max(limit, FEEDBACK_DOCUMENTS))
+    if first.scored_length() < 2:
+        # One article cannot show which of its words are about the topic.
+        return Ranking(query, first, did_you_mean, words_found=found)
+    weights = feedback_weights(searcher, first, terms, options.feedback_terms)
+    widened = plain_query(weights, synonyms)
+    # Snippets highlight the reader's words and synonyms, never the feedback words.
+    return Ranking(query, run(widened, limit), did_you_mean, words_found=found)
+
+
 def ranked_ids(
     searcher: Any, parser: Any, query_text: str, limit: int, max_length: int
 ) -> list[str]:
     """Ids of the top `limit` articles for `query_text`, best first (no snippets)."""
-    parsed = parse_query(query_text, parser, max_length)
-    return [hit["id"] for hit in searcher.search(parsed, limit=limit)]
+    ranking = rank(searcher, parser, query_text, limit, SearchOptions(max_query_length=max_length))
+    return [hit["id"] for hit in ranking.results]
 
 
 @dataclass(frozen=True)
@@ -111,13 +217,6 @@ class _Ranked:
     docnums: Callable[[], Collection[int]]
 
 
-def _by_date(
-    searcher: Any, query: Any, allowed: set[int] | None, budget: QueryBudget, min_hits: int
-) -> _Ranked:
-    found = limited_search(searcher, query, None, budget, min_hits=min_hits, allowed=allowed)
-    return _newest_first(searcher, [(float(score), docnum) for score, docnum in found.items])
-
-
 def _newest_first(searcher: Any, items: list[tuple[float, int]]) -> _Ranked:
     require_fields(searcher, "Sorting by date", "day")
     days = searcher.reader().column_reader("day")
@@ -127,17 +226,48 @@ def _newest_first(searcher: Any, items: list[tuple[float, int]]) -> _Ranked:
     return _Ranked(items, len(items), lambda: docnums)
 
 
-def _by_relevance(
-    searcher: Any,
-    query: Any,
-    limit: int,
-    allowed: set[int] | None,
-    budget: QueryBudget,
-    min_hits: int,
-) -> _Ranked:
-    found = limited_search(searcher, query, limit, budget, min_hits=min_hits, allowed=allowed)
-    items = [(float(score), docnum) for score, docnum in found.items]
-    return _Ranked(items, found.total, found.docnums)
+def _from_results(results: Any) -> _Ranked:
+    items = [(float(score), docnum) for score, docnum in results.top_n]
+    # len(results) counts every match, not only the `limit` best (Whoosh recounts if it skipped);
+    # when the time limit cut the count short it may be below the hits in hand.
+    return _Ranked(items, max(len(results), len(items)), results.docs)
+
+
+class _LimitedRunner:
+    """Runs each query of one search within the search's budget, expansions bounded once."""
+
+    def __init__(
+        self, searcher: Any, budget: QueryBudget, min_hits: int, allowed: set[int] | None
+    ) -> None:
+        self.searcher = searcher
+        self.budget = budget
+        self.min_hits = min_hits
+        self.allowed = allowed
+        self._bounded: dict[int, Any] = {}
+
+    def bounded(self, query: Any) -> Any:
+        """`query` with its wildcard words bounded (each query object is bounded once)."""
+        if id(query) not in self._bounded:
+            self._bounded[id(query)] = (
+                query,
+                bound_query(query, self.searcher.reader(), self.budget),
+            )
+        return self._bounded[id(query)][1]
+
+    def run(self, scorer: Any) -> Execute:
+        """An `execute` for `rank` that scores with `scorer` (plain or recency-boosted)."""
+
+        def execute(query: Any, count: int | None) -> Any:
+            return limited_search(
+                scorer,
+                self.bounded(query),
+                count,
+                self.budget,
+                min_hits=self.min_hits,
+                allowed=self.allowed,
+            )
+
+        return execute
 
 
 def _hit(
@@ -181,18 +311,25 @@ def search(
         )
     allowed = allowed_docnums(searcher, wanted.filters)
     terms: frozenset[str] = frozenset()
+    ranking: Ranking | None = None
+    runner = _LimitedRunner(searcher, budget, per_page, allowed)
     if (query_text is not None and query_text.strip()) or allowed is None:
-        parsed = bound_query(
-            parse_query(query_text or "", parser, options.max_query_length),
-            searcher.reader(),
-            budget,
-        )
-        terms = highlight_terms(searcher, parsed)
         if allowed is not None and not allowed:
             # Whoosh takes an empty `filter=` set to mean no filter at all.
+            parse_query(query_text or "", parser, options.max_query_length)
             ranked = _Ranked([], 0, frozenset)
         elif wanted.sort == "date":
-            ranked = _by_date(searcher, parsed, allowed, budget, per_page)
+            ranking = rank(
+                searcher,
+                parser,
+                query_text or "",
+                None,
+                options,
+                runner.run(searcher),
+            )
+            ranked = _newest_first(
+                searcher, [(float(score), docnum) for score, docnum in ranking.results.top_n]
+            )
         else:
             scorer = recency_searcher(
                 searcher,
@@ -200,7 +337,17 @@ def search(
                 options.recency_half_life_days,
                 options.recency_weight,
             )
-            ranked = _by_relevance(scorer, parsed, page * per_page, allowed, budget, per_page)
+            ranking = rank(
+                searcher,
+                parser,
+                query_text or "",
+                page * per_page,
+                options,
+                runner.run(scorer),
+            )
+            ranked = _from_results(ranking.results)
+        if ranking is not None:
+            terms = highlight_terms(searcher, runner.bounded(ranking.parsed))
     else:
         # No words to rank by: list what the filters allow, newest first.
         ranked = _newest_first(searcher, [(0.0, docnum) for docnum in allowed])
@@ -220,6 +367,8 @@ def search(
         page=page,
         per_page=per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
+        did_you_mean=ranking.did_you_mean if ranking else None,
+        corrected=ranking.corrected if ranking else False,
         results=hits,
         partial=budget.cut_short,
         facets=facets,

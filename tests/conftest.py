@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -73,3 +74,16 @@ def run_medsearch(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+def search_body(client: TestClient, q: str, **params: Any) -> dict[str, Any]:
+    """GET /search, assert it answered 200, and return the JSON body."""
+    response = client.get("/search", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def result_ids(body: dict[str, Any]) -> list[str]:
+    """The article ids of a search response's results, in rank order."""
+    return [hit["id"] for hit in body["results"]]

@@ -22,6 +22,7 @@ def test_cli_index_prints_summary_and_exits_0(corpus_dir: Path, tmp_path: Path) 
     assert result.stdout.endswith(
         "s; live generation: gen-000001 (7 documents); full build because there was no index yet\n"
     )
+    assert result.stdout.startswith("indexed 7 article(s), skipped 0, in ")
     assert result.stderr == ""
 
 

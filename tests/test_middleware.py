@@ -13,7 +13,6 @@ from search_api.middleware import API_POLICY, DOCS_POLICY, PAGE_POLICY
 COMMON = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
-    "x-frame-options": "DENY",
     "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 
@@ -45,6 +44,7 @@ def test_security_headers_on_api_responses(client: TestClient) -> None:
     ):
         assert {name: response.headers.get(name) for name in COMMON} == COMMON
         assert response.headers["content-security-policy"] == API_POLICY
+        assert response.headers["x-frame-options"] == "DENY"
         assert "server" not in response.headers
 
 
@@ -60,6 +60,17 @@ def test_security_headers_on_html_pages(settings: Settings) -> None:
     assert page.headers["x-content-type-options"] == "nosniff"
     assert docs.headers["content-security-policy"] == DOCS_POLICY
     assert own.headers["content-security-policy"] == "default-src 'self'"
+    assert "x-frame-options" not in own.headers
+
+
+def test_search_page_allows_only_its_own_scripts(client: TestClient) -> None:
+    page = client.get("/")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "server" not in page.headers
 
 
 def test_unexpected_error_is_500_without_internals(settings: Settings) -> None:

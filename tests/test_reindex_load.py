@@ -20,8 +20,8 @@ def _corpus(folder: Path, articles: int) -> Path:
 
 
 def test_reindex_load_has_no_failures(tmp_path: Path) -> None:
-    corpus = _corpus(tmp_path / "corpus", 300)
-    report = run_load(corpus, tmp_path, clients=8, seconds=4, workers=2, query_count=30)
+    corpus = _corpus(tmp_path / "corpus", 150)
+    report = run_load(corpus, tmp_path, clients=8, seconds=3, workers=2, query_count=30)
     assert report.failures() == {}, report.lines()
     assert [step.returncode for step in report.steps] == [0, 0, 0]
     assert report.generations == ("gen-000001", "gen-000004")

@@ -43,20 +43,18 @@ def test_related_shape_and_default_limit(client: TestClient) -> None:
 def test_related_excerpt_is_opening_words_without_summary(client: TestClient) -> None:
     body = _related(client, "cluster-headache-oxygen", limit=2)
     assert [article["id"] for article in body["results"]] == [
+        "migraine-basics",
         "headaches-in-pregnancy",
-        "tension-type-headache",
     ]
-    assert body["results"][1:] == [
-        {
-            "id": "tension-type-headache",
-            "title": "Tension-type headache",
-            "date": "2018-09-20",
-            "author": "Dr. Basil Moreau",
-            "excerpt": "Tension-type headaches feel like a tight band around the head. Stress, "
-            "poor sleep and long hours at a screen make them worse. Botox is not a treatment "
-            "we recommend for\u2026",
-        }
-    ]
+    assert body["results"][0] == {
+        "id": "migraine-basics",
+        "title": "Migraine basics",
+        "date": "2015-06-01",
+        "author": "Dr. Ada Finch",
+        "excerpt": "A migraine is more than a bad headache. Attacks bring throbbing pain, nausea "
+        "and sensitivity to light. Keeping a diary of attacks helps your doctor choose a "
+        "treatment.",
+    }
 
 
 def test_related_never_lists_the_article_itself(client: TestClient) -> None:
@@ -74,9 +72,9 @@ def test_related_nested_id_routes_to_related(client: TestClient) -> None:
     body = _related(client, "nested/deep/jaw-pain")
     assert body["id"] == "nested/deep/jaw-pain"
     assert _ids(body) == [
+        "migraine-basics",
         "headaches-in-pregnancy",
         "cluster-headache-oxygen",
-        "tension-type-headache",
     ]
 
 
