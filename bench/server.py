@@ -68,9 +68,14 @@ def running_server(
         _wait_until_up(url, process, timeout=60)
         yield Server(url, stdout, stderr)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        stop_process(process, signal.SIGTERM)
+
+
+def stop_process(process: subprocess.Popen[bytes], how: signal.Signals) -> None:
+    """Ask a server process to stop with `how`; kill it if it has not within 30 seconds."""
+    process.send_signal(how)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
