@@ -42,6 +42,11 @@ class Settings(BaseModel):
         ge=10,
         description="Deepest result reachable by paging (`page` x `per_page`).",
     )
+    result_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        description="Search responses each worker keeps for repeated queries; 0 turns it off.",
+    )
     log_level: str = Field(
         default="info", description="uvicorn log level: critical, error, warning, info or debug."
     )

@@ -22,6 +22,7 @@ from indexer.errors import (
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
+from search_api.result_cache import ResultCache
 from search_api.routes import router
 
 logger = logging.getLogger("medsearch")
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
             # Start anyway: /health says why, and a build published later is picked up.
             logger.warning("%s", error.message)
         yield
+        app.state.live_index.searchers.close()
 
     app = FastAPI(
         title="medsearch",
@@ -92,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.live_index = LiveIndex(settings.index_dir)
     app.state.query_parser = build_query_parser(build_schema())
+    app.state.result_cache = ResultCache(settings.result_cache_size)
     app.include_router(router)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
+from search_api.result_cache import ResultCache
 
 
 def get_settings(request: Request) -> Settings:
@@ -29,6 +30,17 @@ def get_searcher(request: Request) -> Iterator[Any]:
         yield searcher
 
 
+def get_generation(request: Request, searcher: Annotated[Any, Depends(get_searcher)]) -> str:
+    """The index generation the request's searcher reads."""
+    return get_live_index(request).searchers.generation_of(searcher)
+
+
+def get_result_cache(request: Request) -> ResultCache:
+    """The app's cache of recent search responses."""
+    cache: ResultCache = request.app.state.result_cache
+    return cache
+
+
 def get_query_parser(request: Request) -> Any:
     """The app's query parser, built once from the schema."""
     return request.app.state.query_parser
@@ -38,3 +50,5 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LiveIndexDep = Annotated[LiveIndex, Depends(get_live_index)]
 SearcherDep = Annotated[Any, Depends(get_searcher)]
 QueryParserDep = Annotated[Any, Depends(get_query_parser)]
+GenerationDep = Annotated[str, Depends(get_generation)]
+ResultCacheDep = Annotated[ResultCache, Depends(get_result_cache)]

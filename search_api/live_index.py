@@ -11,6 +11,7 @@ from typing import Any
 
 from indexer.errors import IndexCorruptError, IndexNotFoundError
 from indexer.storage import current_generation, open_generation
+from search_api.searchers import SearcherPool
 
 logger = logging.getLogger("medsearch")
 
@@ -23,6 +24,7 @@ class LiveIndex:
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._index: Any = None
+        self.searchers = SearcherPool()
 
     @property
     def generation(self) -> str | None:
@@ -67,9 +69,6 @@ class LiveIndex:
     @contextmanager
     def searcher(self) -> Iterator[Any]:
         """A Whoosh searcher for one request; Whoosh searchers must not be shared by threads."""
-        _, index = self.current()
-        searcher = index.searcher()
-        try:
+        generation, index = self.current()
+        with self.searchers.lease(generation, index) as searcher:
             yield searcher
-        finally:
-            searcher.close()

@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse
 
 from indexer.articles import ARTICLE_ID_PATTERN
 from indexer.errors import IndexCorruptError, IndexNotFoundError, QueryError
-from search_api.dependencies import LiveIndexDep, QueryParserDep, SearcherDep, SettingsDep
+from search_api.dependencies import (
+    GenerationDep,
+    LiveIndexDep,
+    QueryParserDep,
+    ResultCacheDep,
+    SearcherDep,
+    SettingsDep,
+)
 from search_api.models import ArticleResponse, ErrorResponse, HealthResponse, SearchResponse
 from search_api.search import SearchOptions, get_article, search
 
@@ -26,6 +33,8 @@ def search_articles(
     searcher: SearcherDep,
     parser: QueryParserDep,
     settings: SettingsDep,
+    generation: GenerationDep,
+    cache: ResultCacheDep,
     q: Annotated[
         str,
         Query(
@@ -51,7 +60,10 @@ def search_articles(
         max_query_length=settings.max_query_length,
         max_result_window=settings.max_result_window,
     )
-    return search(searcher, parser, q, page, size, options)
+    return cache.get_or_compute(
+        (generation, q, page, size, options),
+        lambda: search(searcher, parser, q, page, size, options),
+    )
 
 
 @router.get("/articles/{article_id:path}", responses={**ERRORS, 404: {"model": ErrorResponse}})

@@ -5,9 +5,12 @@ from __future__ import annotations
 import bisect
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from itertools import islice
+from typing import Any, NamedTuple
+
+from search_api.word_terms import word_terms_for
 
 _WORD = re.compile(r"\S+")
 ELLIPSIS = "\u2026"
@@ -15,8 +18,7 @@ ELLIPSIS = "\u2026"
 SCAN_CHARS = 50_000
 
 
-@dataclass(frozen=True)
-class _Match:
+class _Match(NamedTuple):
     start: int
     end: int
     term: str
@@ -26,6 +28,9 @@ def find_matches(text: str, analyzer: Any, terms: frozenset[str]) -> list[_Match
     """Character spans in `text` whose analyzed form is one of `terms`."""
     if not terms:
         return []
+    mapper = word_terms_for(analyzer)
+    if mapper is not None:
+        return [_Match(*span) for span in mapper.spans(text, terms)]
     # Whoosh reuses one Token object for the whole stream, so copy what we need at once.
     return [
         _Match(token.startchar, token.endchar, token.text)
@@ -38,19 +43,29 @@ def _best_window(
     word_starts: list[int], matches: list[_Match], size: int
 ) -> tuple[int, list[_Match]]:
     """First word of the `size`-word window holding the most distinct terms, then most matches."""
+    # Matches come in text order, so candidate windows move forward only: slide over them once.
     positions = [bisect.bisect_right(word_starts, m.start) - 1 for m in matches]
     lead = size // 5  # a few words of context before the first match read better than none
+    last_start = len(word_starts) - size
     best_key: tuple[int, int, int] = (-1, -1, 0)
-    best_start = 0
+    best = (0, 0, 0)
+    counts: Counter[str] = Counter()
+    low = high = 0
     for position in positions:
-        start = max(0, min(position - lead, len(word_starts) - size))
-        inside = [m for m, p in zip(matches, positions, strict=True) if start <= p < start + size]
-        key = (len({m.term for m in inside}), len(inside), -start)
+        start = max(0, min(position - lead, last_start))
+        while high < len(positions) and positions[high] < start + size:
+            counts[matches[high].term] += 1
+            high += 1
+        while positions[low] < start:
+            counts[matches[low].term] -= 1
+            if not counts[matches[low].term]:
+                del counts[matches[low].term]
+            low += 1
+        key = (len(counts), high - low, -start)
         if key > best_key:
-            best_key, best_start = key, start
-    return best_start, [
-        m for m, p in zip(matches, positions, strict=True) if best_start <= p < best_start + size
-    ]
+            best_key, best = key, (start, low, high)
+    start, low, high = best
+    return start, matches[low:high]
 
 
 def _render_word(text: str, start: int, end: int, marks: Iterable[_Match], tag: str) -> str:
@@ -71,20 +86,29 @@ def make_snippet(
 ) -> tuple[str, bool]:
     """An HTML snippet of about `words` words of `text` and whether it contains a match."""
     scanned = text[:SCAN_CHARS]
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(scanned)]
-    if not spans:
-        return "", False
     matches = find_matches(scanned, analyzer, terms)
-    word_starts = [start for start, _ in spans]
-    start, marks = _best_window(word_starts, matches, words) if matches else (0, [])
-    end = min(start + words, len(spans))
+    if matches:
+        word_starts = [match.start() for match in _WORD.finditer(scanned)]
+        start, marks = _best_window(word_starts, matches, words)
+        word_count = len(word_starts)
+    else:
+        # Without matches the snippet opens the text: only its first words are needed.
+        word_starts = [match.start() for match in islice(_WORD.finditer(scanned), words + 1)]
+        start, marks = 0, []
+        word_count = len(word_starts) if len(word_starts) <= words else words + 1
+    if not word_starts:
+        return "", False
+    end = min(start + words, word_count)
     rendered = []
-    for word_start, word_end in spans[start:end]:
+    for word_start in word_starts[start:end]:
+        word = _WORD.match(scanned, word_start)
+        assert word is not None  # word_starts are where _WORD matched
+        word_end = word.end()
         inside = [m for m in marks if word_start <= m.start < word_end]
         rendered.append(_render_word(scanned, word_start, word_end, inside, tag))
     snippet = " ".join(rendered)
     if start > 0:
         snippet = ELLIPSIS + snippet
-    if end < len(spans) or len(scanned) < len(text):
+    if end < word_count or len(scanned) < len(text):
         snippet += ELLIPSIS
     return snippet, bool(marks)
