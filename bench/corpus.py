@@ -52,12 +52,12 @@ _TITLE_TEMPLATES = (
     "{}: questions and answers",
     "A closer look at {}",
 )
-_FIRST_NAMES = (
+_FIRST_NAMES = (  # noqa: SIM905 - a line of names reads better than forty quoted strings
     "Amara Bruno Celia Dmitri Elena Farid Greta Hamid Ines Jonas Keiko Lars Mei Nadia Omar "
     "Priya Quentin Rosa Samir Tamsin Ulla Viktor Wen Ximena Yusuf Zoe Anders Beatriz Chidi "
     "Delphine Emeka Freya Goran Hana Ivo Jamila Kofi Liesel Mateo Noor"
 ).split()
-_LAST_NAMES = (
+_LAST_NAMES = (  # noqa: SIM905
     "Abernathy Baptiste Castellano Dahl Eriksen Ferraro Galloway Haddad Ishikawa Jovanovic "
     "Kowalczyk Lindqvist Moreau Nakagawa Okafor Pereira Quiroga Rahman Sorensen Tanaka Umarov "
     "Valdez Whitfield Xu Yilmaz Zamora Achebe Brennan Coutinho Delacroix"
@@ -236,7 +236,7 @@ def make_article(source: Source, seed: int, number: int) -> GeneratedArticle:
 
 
 def write_corpus(nfcorpus_dir: Path, out_dir: Path, size: int, seed: int = 7) -> list[Path]:
-    """Write `size` articles below `out_dir` (reusing a matching earlier run); return their paths."""
+    """Write `size` articles below `out_dir`, or reuse a matching earlier run; return the paths."""
     marker = out_dir / MARKER
     wanted = {"size": size, "seed": seed, "version": GENERATOR_VERSION}
     listing = out_dir / "paths.txt"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 _QUESTION_TEMPLATES = (
@@ -56,9 +57,11 @@ def query_log(nfcorpus_dir: Path, count: int, seed: int = 11) -> list[str]:
         for line in lines:
             record = json.loads(line)
             words = record["text"].split()
-            pairs.update(zip(words, words[1:], strict=False))
+            pairs.update(pairwise(words))
             title = [
-                w for w in record.get("title", "").split() if w.isalpha() and len(w) > 2 and w != "num"
+                w
+                for w in record.get("title", "").split()
+                if w.isalpha() and len(w) > 2 and w != "num"
             ]
             for size, counter in grams.items():
                 counter.update(" ".join(title[i : i + size]) for i in range(len(title) - size + 1))

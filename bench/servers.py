@@ -80,9 +80,9 @@ def _wait_ready(server: Server, timeout: float) -> None:
         try:
             with socket.create_connection(("127.0.0.1", server.port), timeout=1) as sock:
                 sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-                if sock.recv(64).startswith(b"HTTP/1.1 200"):
-                    if server.workers == 1 or len(server.worker_pids()) >= server.workers:
-                        return
+                answered = sock.recv(64).startswith(b"HTTP/1.1 200")
+                if answered and len(server.worker_pids()) >= server.workers:
+                    return
         except OSError:
             pass
         time.sleep(0.1)

@@ -80,6 +80,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
             strict=args.strict,
             on_progress=progress.update,
             on_skip=report_skip,
+            processes=settings.index_processes,
         )
     except KeyboardInterrupt:
         progress.clear_line()

@@ -9,6 +9,7 @@ from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemmingA
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser import MultifieldParser, OrGroup, QueryParser
 
+from indexer.analysis import wordwise
 from indexer.articles import Article
 
 # Fields a plain query searches, and how much a match in each counts (BM25F, per field).
@@ -33,7 +34,8 @@ def name_analyzer() -> Analyzer:
 
 def build_schema() -> Schema:
     """The Whoosh schema every index generation is written with."""
-    prose = text_analyzer()
+    # Same tokens as text_analyzer(), each distinct word analyzed once (indexer/analysis.py).
+    prose = wordwise(text_analyzer())
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=prose, stored=True),

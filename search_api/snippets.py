@@ -7,12 +7,13 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterable
-from itertools import islice
+from itertools import accumulate, islice
 from typing import Any, NamedTuple
 
-from search_api.word_terms import word_terms_for
+from indexer.analysis import word_terms_for
 
 _WORD = re.compile(r"\S+")
+_RUN = re.compile(r"\s+|\S+")
 ELLIPSIS = "\u2026"
 # Only the start of a very long document is scanned for matches; it keeps a snippet cheap.
 SCAN_CHARS = 50_000
@@ -81,6 +82,15 @@ def _render_word(text: str, start: int, end: int, marks: Iterable[_Match], tag: 
     return "".join(pieces)
 
 
+def _word_starts(text: str) -> list[int]:
+    """Where each whitespace-separated word of `text` starts, computed without a Python loop."""
+    # Runs of space and of non-space alternate, so words are every other run.
+    runs = _RUN.findall(text)
+    offsets = list(accumulate(map(len, runs), initial=0))
+    first = 0 if _WORD.match(text) else 1
+    return offsets[first : len(runs) : 2]
+
+
 def make_snippet(
     text: str, analyzer: Any, terms: frozenset[str], words: int, tag: str = "mark"
 ) -> tuple[str, bool]:
@@ -88,7 +98,7 @@ def make_snippet(
     scanned = text[:SCAN_CHARS]
     matches = find_matches(scanned, analyzer, terms)
     if matches:
-        word_starts = [match.start() for match in _WORD.finditer(scanned)]
+        word_starts = _word_starts(scanned)
         start, marks = _best_window(word_starts, matches, words)
         word_count = len(word_starts)
     else:

@@ -1,0 +1,211 @@
+"""Word-by-word analysis, memoized: the same tokens as a Whoosh analyzer chain, much faster.
+
+Whoosh analyzes text through a chain of generators (tokenizer, lower case, stop words, stemmer),
+paying several Python calls per word, for every word of every article at index time and again for
+every hit's snippet. When the chain is a regex tokenizer followed only by filters that turn one
+word into at most one word without moving it (lower case, stop words, stemming, character
+folding), a word's term never depends on its neighbours. Each distinct word is then analyzed once
+through the real filters and remembered, and text is analyzed with one regex scan and a dict
+lookup per word. Tokens, positions and character offsets are exactly those of the chain; any
+other analyzer, or call options the fast path does not cover, go through the chain as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from whoosh.analysis import (
+    CharsetFilter,
+    CompositeAnalyzer,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+    Token,
+)
+
+# Filters that turn one token into zero or one token without moving its characters.
+_WORDWISE_FILTERS = (LowercaseFilter, StopFilter, StemFilter, CharsetFilter)
+# A memo this big covers a large site's vocabulary; past it, new words are analyzed every time.
+MAX_MEMO_WORDS = 500_000
+_MISSING = object()
+
+
+class WordTerms:
+    """Splits text as a regex tokenizer does and maps each word to its term, memoized."""
+
+    def __init__(self, tokenizer: Any, filters: list[Any]) -> None:
+        self.finditer: Callable[[str], Iterator[Any]] = tokenizer.expression.finditer
+        self._filters = filters
+        self._memo: dict[str, str | None] = {}
+        # With StopFilter(renumber=True), kept words are numbered on from the first kept one.
+        self.renumber = any(isinstance(f, StopFilter) and f.renumber for f in filters)
+
+    def term(self, word: str) -> str | None:
+        """The term the filters make of one word as the tokenizer cut it, or None if dropped."""
+        found = self._memo.get(word, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        token = Token(positions=False, chars=True, removestops=True, mode="")
+        token.text = word
+        token.boost = 1.0
+        token.stopped = False
+        token.startchar, token.endchar = 0, len(word)
+        stream: Any = iter((token,))
+        for item in self._filters:
+            stream = item(stream)
+        texts = [t.text for t in stream]
+        term = texts[0] if texts else None
+        if len(self._memo) < MAX_MEMO_WORDS:
+            self._memo[word] = term
+        return term
+
+    def spans(self, text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
+        """(start, end, term) of every word of `text` whose term is one of `terms`."""
+        if not terms:
+            return []
+        memo_get = self._memo.get
+        found: list[tuple[int, int, str]] = []
+        for match in self.finditer(text):
+            word = match.group()
+            term = memo_get(word, _MISSING)
+            if term is _MISSING:
+                term = self.term(word)
+            if term in terms:
+                found.append((match.start(), match.end(), term))
+        return found
+
+    def tokens(
+        self,
+        value: str,
+        positions: bool,
+        chars: bool,
+        start_pos: int,
+        start_char: int,
+        mode: str,
+        options: dict[str, Any],
+    ) -> Iterator[Any]:
+        """The chain's token stream for `value`, one reused Token as Whoosh does."""
+        token = Token(positions, chars, removestops=True, mode=mode, **options)
+        memo_get = self._memo.get
+        renumber = self.renumber
+        position: int | None = None
+        for index, match in enumerate(self.finditer(value)):
+            word = match.group()
+            term = memo_get(word, _MISSING)
+            if term is _MISSING:
+                term = self.term(word)
+            if term is None:
+                continue
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                if renumber and position is not None:
+                    position += 1
+                else:
+                    position = start_pos + index
+                token.pos = position
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+
+
+def _wordwise_parts(analyzer: Any) -> tuple[Any, list[Any]] | None:
+    if not isinstance(analyzer, CompositeAnalyzer):
+        return None
+    tokenizer, *filters = analyzer.items
+    if type(tokenizer) is not RegexTokenizer or tokenizer.gaps:
+        return None
+    if not all(type(item) in _WORDWISE_FILTERS for item in filters):
+        return None
+    return tokenizer, filters
+
+
+class WordwiseAnalyzer(CompositeAnalyzer):  # type: ignore[misc]  # Whoosh is untyped
+    """A word-by-word analyzer chain that analyzes each distinct word once (see module doc)."""
+
+    def __init__(self, *composables: Any) -> None:
+        super().__init__(*composables)
+        self._setup()
+
+    def _setup(self) -> None:
+        parts = _wordwise_parts(CompositeAnalyzer(*self.items))
+        if parts is None:
+            raise ValueError(f"not a word-by-word analyzer chain: {self.items!r}")
+        self.words = WordTerms(*parts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The index's table of contents pickles the schema: keep the chain, not the memo.
+        return {"items": self.items}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.items = state["items"]
+        self._setup()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.items == other.items
+
+    __hash__ = None  # type: ignore[assignment]  # like every Whoosh analyzer
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        no_morph: bool = False,
+        **options: Any,
+    ) -> Iterator[Any]:
+        """Tokens of `value`, as the chain would give them."""
+        if not tokenize or keeporiginal or not removestops or no_morph:
+            return super().__call__(  # type: ignore[no-any-return]
+                value,
+                positions=positions,
+                chars=chars,
+                keeporiginal=keeporiginal,
+                removestops=removestops,
+                start_pos=start_pos,
+                start_char=start_char,
+                tokenize=tokenize,
+                mode=mode,
+                no_morph=no_morph,
+                **options,
+            )
+        return self.words.tokens(value, positions, chars, start_pos, start_char, mode, options)
+
+
+def wordwise(analyzer: Any) -> Any:
+    """`analyzer` as a memoizing WordwiseAnalyzer when it works word by word, else unchanged."""
+    if isinstance(analyzer, WordwiseAnalyzer) or _wordwise_parts(analyzer) is None:
+        return analyzer
+    return WordwiseAnalyzer(*analyzer.items)
+
+
+_mappers: dict[int, tuple[Any, WordTerms | None]] = {}
+_mappers_lock = threading.Lock()
+
+
+def word_terms_for(analyzer: Any) -> WordTerms | None:
+    """The memoizing word mapper for `analyzer`, or None when it does not work word by word."""
+    if isinstance(analyzer, WordwiseAnalyzer):
+        return analyzer.words
+    entry = _mappers.get(id(analyzer))
+    if entry is not None and entry[0] is analyzer:
+        return entry[1]
+    parts = _wordwise_parts(analyzer)
+    mapper = WordTerms(*parts) if parts is not None else None
+    with _mappers_lock:
+        # Analyzers are unhashable and each opened index unpickles its own: keep only a few.
+        if len(_mappers) > 32:
+            _mappers.clear()
+        _mappers[id(analyzer)] = (analyzer, mapper)
+    return mapper
