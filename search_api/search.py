@@ -9,6 +9,7 @@ from typing import Any
 
 from indexer.errors import ArticleNotFoundError, QueryError
 from indexer.schema import TEXT_FIELDS, stored_tags
+from search_api.counting import count_matches
 from search_api.models import ArticleResponse, SearchHit, SearchResponse
 from search_api.query import parse_query, positive_query
 from search_api.snippets import make_snippet
@@ -83,6 +84,7 @@ def search(
         )
     parsed = parse_query(query_text, parser, options.max_query_length)
     results = searcher.search(parsed, limit=page * per_page, terms=False)
+    total = count_matches(searcher, parsed)
     terms = highlight_terms(searcher, parsed)
     hits = [
         SearchHit(
@@ -98,7 +100,7 @@ def search(
     ]
     return SearchResponse(
         query=query_text,
-        total=len(results),
+        total=len(results) if total is None else total,
         page=page,
         per_page=per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
