@@ -167,8 +167,15 @@ def run_benchmark(args: argparse.Namespace, log: Callable[[str], None]) -> dict[
     }
     for engine in args.engines:
         index_dir = workdir / f"index-{args.size}-{engine}"
-        shutil.rmtree(index_dir, ignore_errors=True)
-        build = _build(engine, "full", corpus_dir, index_dir, [])
+        record = workdir / f"index-{args.size}-{engine}.build.json"
+        if args.reuse_indexes and record.exists() and index_dir.exists():
+            # Built and timed earlier by the same build worker (python -m bench.build_worker).
+            build = json.loads(record.read_text())
+            build["reused"] = True
+        else:
+            shutil.rmtree(index_dir, ignore_errors=True)
+            build = _build(engine, "full", corpus_dir, index_dir, [])
+            record.write_text(json.dumps(build))
         docs_per_s = build["documents"] / build["seconds"]
         log(f"  {engine}: indexed {build['documents']} in {build['seconds']:.1f} s")
         runs = _search_passes(engine, index_dir, QueryPlan(distinct), args, repeated, log)
@@ -183,6 +190,7 @@ def run_benchmark(args: argparse.Namespace, log: Callable[[str], None]) -> dict[
             "index_seconds": round(build["seconds"], 2),
             "index_peak_rss_mb": round(build["peak_rss_mb"], 1),
             "index_mb": round(_folder_mb(index_dir), 1),
+            "index_reused": bool(build.get("reused")),
             "runs": runs,
         }
     originals = _change_articles(paths, CHANGED_ARTICLES)
@@ -198,9 +206,10 @@ def run_benchmark(args: argparse.Namespace, log: Callable[[str], None]) -> dict[
     finally:
         for path, original in originals.items():
             path.write_bytes(original)
-    if not args.keep_indexes:
+    if not (args.keep_indexes or args.reuse_indexes):
         for engine in args.engines:
             shutil.rmtree(workdir / f"index-{args.size}-{engine}", ignore_errors=True)
+            (workdir / f"index-{args.size}-{engine}.build.json").unlink(missing_ok=True)
     figures["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     figures["seconds"] = round(time.perf_counter() - started, 1)
     return figures
@@ -381,7 +390,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=7, help="corpus seed")
     parser.add_argument("--query-seed", type=int, default=11)
-    parser.add_argument("--keep-indexes", action="store_true")
+    parser.add_argument("--keep-indexes", action="store_true", help="leave indexes in --workdir")
+    parser.add_argument(
+        "--reuse-indexes",
+        action="store_true",
+        help="search indexes left in --workdir by an earlier run, with that run's build figures",
+    )
     parser.add_argument("--plot", type=Path, default=RESULTS_DIR / "latency-vs-size.png")
     return parser.parse_args(argv)
 

@@ -12,8 +12,11 @@ other analyzer, or call options the fast path does not cover, go through the cha
 
 from __future__ import annotations
 
+import re
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterator
+from itertools import accumulate
 from typing import Any
 
 from whoosh.analysis import (
@@ -37,9 +40,17 @@ class WordTerms:
     """Splits text as a regex tokenizer does and maps each word to its term, memoized."""
 
     def __init__(self, tokenizer: Any, filters: list[Any]) -> None:
-        self.finditer: Callable[[str], Iterator[Any]] = tokenizer.expression.finditer
+        expression = tokenizer.expression
+        self.finditer: Callable[[str], Iterator[Any]] = expression.finditer
         self._filters = filters
         self._memo: dict[str, str | None] = {}
+        # The words seen so far that analyze to each term, for finding a query's words.
+        self._words_of: defaultdict[str, set[str]] = defaultdict(set)
+        # The tokenizer's pattern as one capturing group: re.split then cuts text into
+        # gap, word, gap, word... in C. Back-references would be renumbered by the extra group.
+        self._splitter: re.Pattern[str] | None = None
+        if not re.search(r"\\[1-9]|\(\?P=", expression.pattern) and not expression.match(""):
+            self._splitter = re.compile(f"({expression.pattern})", expression.flags)
         # With StopFilter(renumber=True), kept words are numbered on from the first kept one.
         self.renumber = any(isinstance(f, StopFilter) and f.renumber for f in filters)
 
@@ -59,6 +70,8 @@ class WordTerms:
         texts = [t.text for t in stream]
         term = texts[0] if texts else None
         if len(self._memo) < MAX_MEMO_WORDS:
+            if term is not None:
+                self._words_of[term].add(word)
             self._memo[word] = term
         return term
 
@@ -66,6 +79,8 @@ class WordTerms:
         """(start, end, term) of every word of `text` whose term is one of `terms`."""
         if not terms:
             return []
+        if self._splitter is not None:
+            return self._spans_by_split(text, terms, self._splitter)
         memo_get = self._memo.get
         found: list[tuple[int, int, str]] = []
         for match in self.finditer(text):
@@ -76,6 +91,35 @@ class WordTerms:
             if term in terms:
                 found.append((match.start(), match.end(), term))
         return found
+
+    def _spans_by_split(
+        self, text: str, terms: frozenset[str], splitter: re.Pattern[str]
+    ) -> list[tuple[int, int, str]]:
+        # Python touches each distinct word at most once and each matching word once; cutting
+        # the text, collecting distinct words and computing offsets all run in C.
+        parts = splitter.split(text)
+        stride = splitter.groups + 1  # a gap, then the word and the pattern's own groups
+        words = parts[1::stride]
+        distinct = set(words)
+        wanted: set[str] = set()
+        for term in terms:
+            wanted |= self._words_of.get(term, set())
+        wanted &= distinct
+        for word in distinct.difference(self._memo):
+            if self.term(word) in terms:
+                wanted.add(word)
+        if not wanted:
+            return []
+        pieces: list[str] = [""] * (2 * len(words) + 1)
+        pieces[0::2] = parts[0::stride]
+        pieces[1::2] = words
+        offsets = list(accumulate(map(len, pieces), initial=0))
+        term_of = self.term
+        return [
+            (offsets[2 * number + 1], offsets[2 * number + 2], term_of(word))  # type: ignore[misc]
+            for number, word in enumerate(words)
+            if word in wanted
+        ]
 
     def tokens(
         self,

@@ -79,6 +79,23 @@ def _docs(reader: Any, query: Any) -> Docs | None:
     return None
 
 
+def countable(query: Any) -> bool:
+    """Whether count_matches can count `query`: words joined by OR, AND and NOT only."""
+    if query is wq.NullQuery or type(query) is wq.Term:
+        return True
+    kind = type(query)
+    if kind is wq.Or:
+        return not query.minmatch and not query.scale and all(map(countable, query.subqueries))
+    if kind is wq.And:
+        subs = query.subqueries
+        wanted = [sub for sub in subs if type(sub) is not wq.Not]
+        unwanted = [sub.query for sub in subs if type(sub) is wq.Not]
+        return bool(wanted) and all(map(countable, wanted + unwanted))
+    if kind is wq.AndNot:
+        return countable(query.a) and countable(query.b)
+    return False
+
+
 def count_matches(searcher: Any, parsed: Any) -> int | None:
     """How many live documents match `parsed`, or None when the query is not a word query."""
     total = 0

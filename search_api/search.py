@@ -9,7 +9,7 @@ from typing import Any
 
 from indexer.errors import ArticleNotFoundError, QueryError
 from indexer.schema import TEXT_FIELDS, stored_tags
-from search_api.counting import count_matches
+from search_api.counting import count_matches, countable
 from search_api.models import ArticleResponse, SearchHit, SearchResponse
 from search_api.query import parse_query, positive_query
 from search_api.snippets import make_snippet
@@ -83,8 +83,12 @@ def search(
             f"(page {page} x per_page {per_page}); refine the query instead."
         )
     parsed = parse_query(query_text, parser, options.max_query_length)
-    results = searcher.search(parsed, limit=page * per_page, terms=False)
-    total = count_matches(searcher, parsed)
+    # Word queries are counted from posting blocks (search_api/counting.py), so the top hits may
+    # skip blocks that cannot reach the page. Other queries (phrases, wildcards) are counted in
+    # the same pass that scores them, instead of Whoosh running them a second time to count.
+    by_blocks = countable(parsed)
+    results = searcher.search(parsed, limit=page * per_page, terms=False, optimize=by_blocks)
+    total = count_matches(searcher, parsed) if by_blocks else None
     terms = highlight_terms(searcher, parsed)
     hits = [
         SearchHit(

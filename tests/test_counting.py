@@ -9,7 +9,7 @@ import whoosh.index
 
 from indexer.schema import build_query_parser, build_schema
 from indexer.storage import current_generation, open_current
-from search_api.counting import count_matches
+from search_api.counting import count_matches, countable
 from search_api.query import parse_query
 
 WORD_QUERIES = [
@@ -33,6 +33,7 @@ def _counts(index: Any, queries: list[str]) -> list[tuple[int, int | None]]:
         counted = []
         for text in queries:
             parsed = parse_query(text, parser, 1000)
+            assert countable(parsed) == (count_matches(searcher, parsed) is not None)
             counted.append((len(searcher.search(parsed, limit=1)), count_matches(searcher, parsed)))
         return counted
 
