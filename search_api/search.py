@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from whoosh import query as wq
+
 from indexer.errors import ArticleNotFoundError, QueryError
 from indexer.schema import TEXT_FIELDS, stored_tags
 from search_api.counting import count_matches, countable
@@ -59,11 +61,36 @@ def snippet_for(fields: dict[str, Any], searcher: Any, terms: frozenset[str], wo
     return snippet
 
 
+# Whoosh picks how to join OR clauses by the size of each segment: above this many documents it
+# walks a tree of unions that can skip blocks, below it adds every posting into an array.
+_ARRAY_UNION_MAX_DOCS = 5000
+
+
+def one_segment_unions(parsed: Any, doc_count: int) -> Any:
+    """Make OR clauses join as they would in one segment holding all `doc_count` documents.
+
+    A parallel build writes one segment per process, so segments can fall under Whoosh's limit
+    while the index as a whole is over it. The two ways of joining add the same scores in a
+    different order; choosing as for one segment keeps scores identical to a single writer's to
+    the last bit, and keeps block skipping on large indexes.
+    """
+    if doc_count <= _ARRAY_UNION_MAX_DOCS:
+        return parsed
+    if isinstance(parsed, wq.Or) and len(parsed.subqueries) < wq.Or.TOO_MANY_CLAUSES:
+        parsed.matcher_type = wq.Or.DEFAULT_MATCHER
+    if not parsed.is_leaf():
+        for child in parsed.children():
+            one_segment_unions(child, doc_count)
+    return parsed
+
+
 def ranked_ids(
     searcher: Any, parser: Any, query_text: str, limit: int, max_length: int
 ) -> list[str]:
     """Ids of the top `limit` articles for `query_text`, best first (no snippets)."""
-    parsed = parse_query(query_text, parser, max_length)
+    parsed = one_segment_unions(
+        parse_query(query_text, parser, max_length), searcher.doc_count_all()
+    )
     return [hit["id"] for hit in searcher.search(parsed, limit=limit)]
 
 
@@ -82,7 +109,9 @@ def search(
             f"Results past the first {options.max_result_window:,} cannot be paged to "
             f"(page {page} x per_page {per_page}); refine the query instead."
         )
-    parsed = parse_query(query_text, parser, options.max_query_length)
+    parsed = one_segment_unions(
+        parse_query(query_text, parser, options.max_query_length), searcher.doc_count_all()
+    )
     # Word queries are counted from posting blocks (search_api/counting.py), so the top hits may
     # skip blocks that cannot reach the page. Other queries (phrases, wildcards) are counted in
     # the same pass that scores them, instead of Whoosh running them a second time to count.
