@@ -193,6 +193,8 @@ def run_benchmark(args: argparse.Namespace, log: Callable[[str], None]) -> dict[
             "index_reused": bool(build.get("reused")),
             "runs": runs,
         }
+        # Keep what is measured so far: a run of the largest sizes can take an hour.
+        _save(figures, args)
     originals = _change_articles(paths, CHANGED_ARTICLES)
     try:
         for engine in args.engines:
@@ -356,6 +358,15 @@ def plot(results_dir: Path, out: Path) -> Path | None:
     return out
 
 
+def _save(figures: dict[str, Any], args: argparse.Namespace) -> None:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(figures, indent=2)
+    (RESULTS_DIR / f"performance-{args.size}.json").write_text(text)
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text)
+
+
 def _csv(kind: Callable[[str], Any]) -> Callable[[str], list[Any]]:
     return lambda text: [kind(part) for part in text.split(",") if part]
 
@@ -419,12 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if temporary:
             shutil.rmtree(args.workdir, ignore_errors=True)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(figures, indent=2)
-    (RESULTS_DIR / f"performance-{args.size}.json").write_text(text)
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text)
+    _save(figures, args)
     print(markdown_table(figures))
     drawn = plot(RESULTS_DIR, args.plot)
     if drawn is not None:
