@@ -48,6 +48,12 @@ class Settings(BaseModel):
         ge=10,
         description="Deepest result reachable by paging (`page` x `per_page`).",
     )
+    searchers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Index searchers each worker keeps open; each holds its own view of the index.",
+    )
     result_cache_size: int = Field(
         default=1000,
         ge=0,

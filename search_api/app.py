@@ -92,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.live_index = LiveIndex(settings.index_dir)
+    app.state.live_index = LiveIndex(settings.index_dir, settings.searchers)
     app.state.query_parser = build_query_parser(build_schema())
     app.state.result_cache = ResultCache(settings.result_cache_size)
     app.include_router(router)

@@ -11,7 +11,7 @@ from typing import Any
 
 from indexer.errors import IndexCorruptError, IndexNotFoundError
 from indexer.storage import current_generation, open_generation
-from search_api.searchers import SearcherPool
+from search_api.searchers import DEFAULT_POOL_SIZE, SearcherPool
 
 logger = logging.getLogger("medsearch")
 
@@ -19,12 +19,12 @@ logger = logging.getLogger("medsearch")
 class LiveIndex:
     """Hands out searchers on the newest published generation of one index folder."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, searchers: int = DEFAULT_POOL_SIZE) -> None:
         self.index_dir = index_dir
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._index: Any = None
-        self.searchers = SearcherPool()
+        self.searchers = SearcherPool(searchers)
 
     @property
     def generation(self) -> str | None:

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-# Enough for the GIL to stay busy while one search waits on the disk; each maps the index anew.
-DEFAULT_POOL_SIZE = 4
+# One search can run while another waits on the disk; the GIL lets no more run at once, and each
+# searcher maps the index and caches from it anew (memory grows with searchers x index size).
+DEFAULT_POOL_SIZE = 2
 
 
 class SearcherPool:
