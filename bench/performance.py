@@ -397,7 +397,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--queries", type=int, default=100, help="one-client queries per pass (100)"
     )
     parser.add_argument(
-        "--load-requests", type=int, default=100, help="requests per concurrent pass (100)"
+        "--load-requests", type=int, default=60, help="requests per concurrent pass (60)"
     )
     parser.add_argument("--seed", type=int, default=7, help="corpus seed")
     parser.add_argument("--query-seed", type=int, default=11)
