@@ -393,9 +393,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--engines", type=_csv(str), default=list(ENGINES))
     parser.add_argument("--workers", type=_csv(int), default=[1, 2], help="(1,2)")
     parser.add_argument("--clients", type=_csv(int), default=[8, 32], help="(8,32)")
-    parser.add_argument(
-        "--queries", type=int, default=100, help="one-client queries per pass (100)"
-    )
+    parser.add_argument("--queries", type=int, default=80, help="one-client queries per pass (80)")
     parser.add_argument(
         "--load-requests", type=int, default=60, help="requests per concurrent pass (60)"
     )
