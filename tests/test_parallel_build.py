@@ -52,7 +52,8 @@ def test_build_in_parallel_ranks_and_scores_as_one_writer(
     _, single = open_current(index_dir)
     _, parallel = open_current(parallel_dir)
     assert parallel.doc_count() == single.doc_count() == 7
-    assert len(parallel.reader().leaf_readers()) == 2
+    with parallel.reader() as reader:
+        assert len(reader.leaf_readers()) == 2
     assert _answers(parallel) == _answers(single)
 
 
