@@ -70,5 +70,5 @@ class LiveIndex:
     def searcher(self) -> Iterator[Any]:
         """A Whoosh searcher for one request; Whoosh searchers must not be shared by threads."""
         generation, index = self.current()
-        with self.searchers.lease(generation, index) as searcher:
+        with self.searchers.lease(generation, index.searcher) as searcher:
             yield searcher

@@ -11,8 +11,23 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from search_api.models import SearchResponse
+
+
+class Identity:
+    """A key part that is equal only to itself, for objects (such as synonym lists) that change
+    by being replaced; holding it keeps the object alive, so its id is never reused meanwhile."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Identity) and other.value is self.value
 
 
 class ResultCache:
@@ -31,6 +46,10 @@ class ResultCache:
     ) -> SearchResponse:
         """The cached response for `key`, or `compute()`'s, remembered; errors are not cached."""
         if self.capacity <= 0:
+            return compute()
+        try:
+            hash(key)
+        except TypeError:  # a request option that cannot be a key: just search
             return compute()
         started = time.perf_counter()
         with self._lock:

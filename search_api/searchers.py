@@ -14,7 +14,7 @@ as they come back.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,9 +34,9 @@ class SearcherPool:
         self._generation: str | None = None
 
     @contextmanager
-    def lease(self, generation: str, index: Any) -> Iterator[Any]:
-        """A searcher on `index` (generation `generation`) for the duration of the block."""
-        searcher = self._acquire(generation, index)
+    def lease(self, generation: str, open_searcher: Callable[[], Any]) -> Iterator[Any]:
+        """A searcher on generation `generation` for the block; `open_searcher` makes a new one."""
+        searcher = self._acquire(generation, open_searcher)
         try:
             yield searcher
         finally:
@@ -58,7 +58,7 @@ class SearcherPool:
             searcher.close()
         self._idle.clear()
 
-    def _acquire(self, generation: str, index: Any) -> Any:
+    def _acquire(self, generation: str, open_searcher: Callable[[], Any]) -> Any:
         with self._available:
             if generation != self._generation:
                 # A new generation is served: idle searchers of the old one are of no more use.
@@ -70,7 +70,7 @@ class SearcherPool:
                 searcher = self._idle.pop()
             else:
                 self._close_idle()
-                searcher = index.searcher()
+                searcher = open_searcher()
             self._lent[id(searcher)] = generation
             return searcher
 

@@ -15,9 +15,9 @@ from tests.conftest import write_article
 def test_pool_lends_the_same_searcher_again_after_it_comes_back(index_dir: Path) -> None:
     generation, index = open_current(index_dir)
     pool = SearcherPool(size=2)
-    with pool.lease(generation, index) as first:
+    with pool.lease(generation, index.searcher) as first:
         assert pool.generation_of(first) == generation
-    with pool.lease(generation, index) as second:
+    with pool.lease(generation, index.searcher) as second:
         assert second is first
         assert second.doc_count() == 7
     pool.close()
@@ -33,7 +33,7 @@ def test_pool_never_lends_one_searcher_to_two_requests(index_dir: Path) -> None:
 
     def request() -> None:
         for _ in range(20):
-            with pool.lease(generation, index) as searcher:
+            with pool.lease(generation, index.searcher) as searcher:
                 with guard:
                     if id(searcher) in in_use:
                         clashes.append(id(searcher))
@@ -59,10 +59,10 @@ def test_pool_waits_for_a_searcher_when_all_are_lent(index_dir: Path) -> None:
     order: list[str] = []
 
     def second_request() -> None:
-        with pool.lease(generation, index):
+        with pool.lease(generation, index.searcher):
             order.append("second")
 
-    with pool.lease(generation, index):
+    with pool.lease(generation, index.searcher):
         waiter = threading.Thread(target=second_request)
         waiter.start()
         time.sleep(0.05)
@@ -77,15 +77,15 @@ def test_pool_closes_searchers_of_a_generation_no_longer_served(
 ) -> None:
     old_generation, old_index = open_current(index_dir)
     pool = SearcherPool(size=2)
-    with pool.lease(old_generation, old_index) as old_searcher:
+    with pool.lease(old_generation, old_index.searcher) as old_searcher:
         write_article(corpus_dir, "new.md", "---\ntitle: New\n---\nNew text.\n")
         build_index(corpus_dir, index_dir)
         new_generation, new_index = open_current(index_dir)
-        with pool.lease(new_generation, new_index) as new_searcher:
+        with pool.lease(new_generation, new_index.searcher) as new_searcher:
             assert new_searcher is not old_searcher
             assert new_searcher.doc_count() == 8
     # The old searcher was closed on return instead of going back to the pool.
     assert old_searcher.is_closed
-    with pool.lease(new_generation, new_index) as again:
+    with pool.lease(new_generation, new_index.searcher) as again:
         assert again is new_searcher
     pool.close()
