@@ -1,19 +1,53 @@
-"""Full index builds: write a new generation beside the live one and publish it when complete."""
+"""Index updates: write the next generation beside the live one and publish it when complete.
+
+An incremental update compares the corpus with the live generation's manifest and applies only
+what changed, to a hard-linked copy of that generation; a full build writes every article into an
+empty one. Either way readers keep the live generation until `CURRENT` switches, one writer runs
+at a time, and any failure or interruption leaves the index as it was.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import whoosh.index
 
-from indexer.articles import corpus_files, load_article
-from indexer.errors import ArticleError, EmptyCorpusError, StrictModeError
-from indexer.parallel import PARALLEL_MIN_ARTICLES, build_in_parallel, default_processes
+from indexer.articles import Article, corpus_files
+from indexer.changes import RACY_NS, Change, scan_corpus
+from indexer.errors import (
+    ArticleError,
+    CorpusNotFoundError,
+    EmptyCorpusError,
+    IndexCorruptError,
+    MedsearchError,
+    StrictModeError,
+)
+from indexer.locks import WriterLock
+from indexer.manifest import FileState, Manifest, read_manifest, schema_fingerprint, write_manifest
 from indexer.schema import article_to_document, build_schema
-from indexer.storage import discard, new_build_dir, publish
+from indexer.status import (
+    MAX_ERRORS,
+    BuildMode,
+    BuildRecord,
+    now,
+    record_finish,
+    record_start,
+)
+from indexer.storage import (
+    current_generation,
+    discard,
+    link_generation,
+    new_build_dir,
+    open_generation,
+    publish,
+    recover,
+)
 
 ProgressCallback = Callable[[int, int], None]
 # Whoosh's writer buffers postings in memory up to this many megabytes before spilling to disk.
@@ -22,18 +56,42 @@ WRITER_MEMORY_MB = 256
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What a build did: articles indexed, files skipped with reasons, time taken."""
+    """What an update or build did: what changed, what was skipped and why, and what is live."""
 
     indexed: int
     skipped: list[ArticleError] = field(default_factory=list)
     seconds: float = 0.0
     generation: str = ""
+    mode: BuildMode = "full"
+    reason: str = ""
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    documents: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether this run published a new generation."""
+        return self.mode == "full" or bool(self.added or self.updated or self.deleted)
 
     def summary(self) -> str:
-        """One line for people: counts, time and the generation that went live."""
+        """One line for people: counts, time and the generation that is live."""
+        took = f"in {self.seconds:.2f} s"
+        live = f"live generation: {self.generation} ({self.documents} documents)"
+        if self.mode == "full":
+            return (
+                f"indexed {self.indexed} article(s), skipped {len(self.skipped)}, {took}; "
+                f"{live}; full build because {self.reason}"
+            )
+        if not self.changed:
+            return (
+                f"no changes: {self.unchanged} unchanged, {len(self.skipped)} skipped, {took}; "
+                f"{live}, no new generation"
+            )
         return (
-            f"indexed {self.indexed} article(s), skipped {len(self.skipped)}, "
-            f"in {self.seconds:.2f} s; live generation: {self.generation}"
+            f"added {len(self.added)}, updated {len(self.updated)}, deleted {len(self.deleted)}, "
+            f"unchanged {self.unchanged}, skipped {len(self.skipped)}, {took}; {live}"
         )
 
 
@@ -42,83 +100,290 @@ def build_index(
     index_dir: Path,
     *,
     strict: bool = False,
+    wait: bool = False,
     on_progress: ProgressCallback | None = None,
     on_skip: Callable[[ArticleError], None] | None = None,
-    processes: int = 0,
 ) -> BuildReport:
-    """Index every article below `corpus_dir` into a new generation and make it live.
-
-    The live generation is replaced only when the new one is complete: any exception, including
-    KeyboardInterrupt, deletes the partial build and leaves the index as it was. Large corpora
-    are indexed by `processes` processes at once (0: one per core).
-    """
-    started = time.perf_counter()
-    paths = corpus_files(corpus_dir)
-    processes = processes or default_processes()
-    if processes > 1 and len(paths) >= PARALLEL_MIN_ARTICLES:
-        return _build_in_parallel(
-            paths, corpus_dir, index_dir, processes, strict, on_progress, on_skip, started
-        )
-    build_dir = new_build_dir(index_dir)
-    skipped: list[ArticleError] = []
-    try:
-        writer = whoosh.index.create_in(str(build_dir), build_schema()).writer(
-            limitmb=WRITER_MEMORY_MB
-        )
-        try:
-            for done, path in enumerate(paths, start=1):
-                try:
-                    writer.add_document(**article_to_document(load_article(path, corpus_dir)))
-                except ArticleError as error:
-                    skipped.append(error)
-                    if on_skip is not None:
-                        on_skip(error)
-                if on_progress is not None:
-                    on_progress(done, len(paths))
-            indexed = len(paths) - len(skipped)
-            if strict and skipped:
-                raise StrictModeError(len(skipped))
-            if indexed == 0:
-                raise EmptyCorpusError(corpus_dir, len(skipped))
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        generation = publish(index_dir, build_dir)
-    except BaseException:
-        discard(build_dir)
-        raise
-    return BuildReport(indexed, skipped, time.perf_counter() - started, generation)
+    """Index every article below `corpus_dir` into a new generation and make it live."""
+    return update_index(
+        corpus_dir,
+        index_dir,
+        full=True,
+        strict=strict,
+        wait=wait,
+        on_progress=on_progress,
+        on_skip=on_skip,
+    )
 
 
-def _build_in_parallel(
-    paths: list[Path],
+def update_index(
     corpus_dir: Path,
     index_dir: Path,
-    processes: int,
-    strict: bool,
-    on_progress: ProgressCallback | None,
-    on_skip: Callable[[ArticleError], None] | None,
-    started: float,
+    *,
+    full: bool = False,
+    strict: bool = False,
+    wait: bool = False,
+    lock: WriterLock | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_skip: Callable[[ArticleError], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> BuildReport:
-    build_dir = new_build_dir(index_dir)
-    try:
-        skipped = build_in_parallel(
-            paths,
-            corpus_dir,
-            build_dir,
-            processes=processes,
-            limitmb=WRITER_MEMORY_MB,
-            on_progress=on_progress,
-            on_skip=on_skip,
+    """Make the index match the corpus: add new files, re-index changed ones, delete gone ones.
+
+    With `full`, or when there is no usable index yet (none, unreadable, or built with another
+    schema), every article is indexed afresh. When nothing changed, nothing is written and the
+    live generation stays. Raises IndexBusyError if another update runs and `wait` is False;
+    `lock` is a writer lock the caller already holds. Progress is recorded in the index folder
+    for `GET /admin/status`.
+    """
+    if not corpus_dir.is_dir():
+        raise CorpusNotFoundError(corpus_dir)
+    held = lock or WriterLock.acquire(index_dir, wait=wait, on_wait=on_wait)
+    with held:
+        # Listed under the lock: a writer that waited must see the corpus as it is now.
+        run = _Run(corpus_dir, index_dir, corpus_files(corpus_dir), full=full, strict=strict)
+        record_start(index_dir, run.record("running"))
+        try:
+            report = run.execute(on_progress, on_skip)
+        except BaseException as exc:
+            record_finish(index_dir, run.failure_record(exc))
+            raise
+        record_finish(index_dir, run.record("succeeded", report))
+    return report
+
+
+class _Build:
+    """A build folder with an open Whoosh writer: the next generation while it is written."""
+
+    def __init__(self, index_dir: Path, build_dir: Path, index: Any) -> None:
+        self.index_dir = index_dir
+        self.build_dir = build_dir
+        self.index = index
+        self.writer = index.writer(limitmb=WRITER_MEMORY_MB)
+
+    @classmethod
+    def start(cls, index_dir: Path, base: str | None, schema: Any) -> _Build:
+        """An empty build, or with `base` a copy of that generation to change."""
+        build_dir = new_build_dir(index_dir)
+        try:
+            if base is None:
+                return cls(index_dir, build_dir, whoosh.index.create_in(str(build_dir), schema))
+            link_generation(index_dir, base, build_dir)
+            return cls(index_dir, build_dir, whoosh.index.open_dir(str(build_dir)))
+        except BaseException:
+            discard(build_dir)
+            raise
+
+    def apply(self, change: Change) -> None:
+        """Write one added, updated or deleted article."""
+        if change.kind == "deleted":
+            self.writer.delete_by_term("id", change.article_id)
+            return
+        assert change.article is not None
+        document = article_to_document(change.article)
+        if change.kind == "updated":
+            self.writer.update_document(**document)
+        else:
+            self.writer.add_document(**document)
+
+    def finish(self, manifest: Manifest) -> str:
+        """Commit, check, and publish the build; return the new generation's name."""
+        self.writer.commit()
+        documents = self.index.doc_count()
+        if documents != len(manifest.files):
+            # Index and manifest must agree, or later updates would go wrong; never publish that.
+            raise IndexCorruptError(
+                self.index_dir,
+                f"an update produced {documents} documents where {len(manifest.files)} were "
+                "expected; the index was not changed",
+            )
+        write_manifest(self.build_dir, manifest)
+        return publish(self.index_dir, self.build_dir)
+
+    def abort(self) -> None:
+        """Throw the build away."""
+        with contextlib.suppress(Exception):
+            self.writer.cancel()
+        discard(self.build_dir)
+
+
+class _Run:
+    """One update, from the writer lock being taken to the new generation going live."""
+
+    def __init__(
+        self, corpus_dir: Path, index_dir: Path, paths: list[Path], *, full: bool, strict: bool
+    ) -> None:
+        self.corpus_dir = corpus_dir
+        self.index_dir = index_dir
+        self.paths = paths
+        self.full = full
+        self.strict = strict
+        self.started_at = now()
+        self.started = time.perf_counter()
+        self.mode: BuildMode = "full" if full else "incremental"
+        self.skipped: list[ArticleError] = []
+
+    def execute(
+        self,
+        on_progress: ProgressCallback | None,
+        on_skip: Callable[[ArticleError], None] | None,
+    ) -> BuildReport:
+        """Scan, write what changed, publish; return the report."""
+        recover(self.index_dir)
+        schema = build_schema()
+        fingerprint = schema_fingerprint(schema)
+        base, manifest, reason = self._choose_base(fingerprint)
+        self.mode = "incremental" if manifest is not None else "full"
+        indexed = manifest.files if manifest is not None else {}
+        trusted_before = manifest.scanned_at_ns - RACY_NS if manifest is not None else 0
+        scanned_at_ns = time.time_ns()
+        files: dict[str, FileState] = {}
+        done: dict[str, list[str]] = {"added": [], "updated": [], "deleted": []}
+        unchanged = 0
+        build: _Build | None = None
+        try:
+            for change in scan_corpus(
+                self.paths,
+                self.corpus_dir,
+                indexed,
+                trusted_before_ns=trusted_before,
+                on_progress=on_progress,
+            ):
+                if change.kind == "skipped":
+                    assert change.error is not None
+                    self.skipped.append(change.error)
+                    if on_skip is not None:
+                        on_skip(change.error)
+                    continue
+                if change.state is not None:
+                    files[change.article_id] = change.state
+                if change.kind == "unchanged":
+                    unchanged += 1
+                    continue
+                if build is None:
+                    build = _Build.start(self.index_dir, base, schema)
+                build.apply(change)
+                done[change.kind].append(change.article_id)
+            if self.strict and self.skipped:
+                raise StrictModeError(len(self.skipped))
+            if not files:
+                raise EmptyCorpusError(self.corpus_dir, len(self.skipped))
+            if build is None:
+                generation = base or ""
+            else:
+                generation = build.finish(
+                    Manifest(
+                        schema_fingerprint=fingerprint,
+                        corpus_dir=str(self.corpus_dir.resolve()),
+                        scanned_at_ns=scanned_at_ns,
+                        files=files,
+                    )
+                )
+        except BaseException:
+            if build is not None:
+                build.abort()
+            raise
+        return BuildReport(
+            indexed=len(done["added"]) + len(done["updated"]),
+            skipped=self.skipped,
+            seconds=time.perf_counter() - self.started,
+            generation=generation,
+            mode=self.mode,
+            reason=reason,
+            added=done["added"],
+            updated=done["updated"],
+            deleted=done["deleted"],
+            unchanged=unchanged,
+            documents=len(files),
         )
-        indexed = len(paths) - len(skipped)
-        if strict and skipped:
-            raise StrictModeError(len(skipped))
-        if indexed == 0:
-            raise EmptyCorpusError(corpus_dir, len(skipped))
-        generation = publish(index_dir, build_dir)
-    except BaseException:
-        discard(build_dir)
-        raise
-    return BuildReport(indexed, skipped, time.perf_counter() - started, generation)
+
+    def _choose_base(self, fingerprint: str) -> tuple[str | None, Manifest | None, str]:
+        """The generation to update and its manifest, or why there is none and a full build."""
+        if self.full:
+            return None, None, "it was asked for"
+        try:
+            current = current_generation(self.index_dir)
+            if current is None:
+                return None, None, "there was no index yet"
+            open_generation(self.index_dir, current)
+        except IndexCorruptError as error:
+            return None, None, f"the live index cannot be read ({error.reason})"
+        manifest = read_manifest(self.index_dir / current)
+        if manifest is None:
+            return None, None, f"{current} has no manifest of indexed files"
+        if manifest.schema_fingerprint != fingerprint:
+            return None, None, f"the schema changed since {current} was built"
+        return current, manifest, ""
+
+    def record(self, result: str, report: BuildReport | None = None) -> BuildRecord:
+        """The build record of this run so far, or finished with `report`."""
+        fields: dict[str, Any] = {
+            "result": result,
+            "mode": self.mode,
+            "pid": os.getpid(),
+            "corpus_dir": str(self.corpus_dir.resolve()),
+            "started_at": self.started_at,
+        }
+        if report is not None:
+            fields |= {
+                "finished_at": now(),
+                "seconds": round(report.seconds, 3),
+                "generation": report.generation,
+                "documents": report.documents,
+                "added": len(report.added),
+                "updated": len(report.updated),
+                "deleted": len(report.deleted),
+                "unchanged": report.unchanged,
+                "summary": report.summary(),
+            }
+        fields["skipped"] = len(self.skipped)
+        fields["errors"] = [_error_line(error) for error in self.skipped[:MAX_ERRORS]]
+        return BuildRecord.model_validate(fields)
+
+    def failure_record(self, exc: BaseException) -> BuildRecord:
+        """The build record of this run ended by `exc`."""
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            result, reason = "interrupted", "interrupted; the index was not changed"
+        elif isinstance(exc, MedsearchError):
+            result, reason = "failed", exc.message
+        else:
+            result, reason = "failed", f"unexpected error: {type(exc).__name__}: {exc}"
+        record = self.record(result)
+        return record.model_copy(
+            update={
+                "finished_at": now(),
+                "seconds": round(time.perf_counter() - self.started, 3),
+                "summary": reason,
+                "errors": [*record.errors, reason][-MAX_ERRORS:],
+            }
+        )
+
+
+def _error_line(error: ArticleError) -> str:
+    return f"{error.path}: {error.field}: {error.problem}"
+
+
+def build_index_from_articles(
+    articles: Iterable[Article], index_dir: Path, *, source: Path | None = None
+) -> BuildReport:
+    """Index already-loaded articles (from any loader) into a new generation and make it live.
+
+    No manifest is written, since no corpus files stand behind these articles: the next
+    `medsearch index` on this folder therefore does a full build.
+    """
+    started = time.perf_counter()
+    with WriterLock.acquire(index_dir, wait=False):
+        build = _Build.start(index_dir, None, build_schema())
+        try:
+            indexed = 0
+            for article in articles:
+                build.writer.add_document(**article_to_document(article))
+                indexed += 1
+            if indexed == 0:
+                raise EmptyCorpusError(source or index_dir, 0)
+            build.writer.commit()
+            generation = publish(index_dir, build.build_dir)
+        except BaseException:
+            build.abort()
+            raise
+    return BuildReport(indexed, [], time.perf_counter() - started, generation, documents=indexed)

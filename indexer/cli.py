@@ -1,14 +1,20 @@
-"""The `index` command: flags to `build_index` arguments, errors to one line and an exit code."""
+"""The `index` command: flags to `update_index` arguments, errors to one line and an exit code."""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
-from indexer.build import build_index
-from indexer.errors import ArticleError, MedsearchError
+from indexer.articles import iter_corpus
+from indexer.build import BuildReport, update_index
+from indexer.errors import ArticleError, IndexBusyError, MedsearchError
+from indexer.locks import WriterLock
 from indexer.settings import Settings
 
 EXIT_OK = 0
@@ -36,6 +42,24 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fail (exit 1) and keep the old index if any article is skipped",
     )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild from scratch instead of updating only what changed",
+    )
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the corpus: print every problem, exit 1 if any; the index is not touched",
+    )
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another update is running, wait for it to finish instead of failing",
+    )
+    # A descriptor holding the writer lock, inherited from the API process that started this one.
+    parser.add_argument("--lock-fd", type=int, default=None, help=argparse.SUPPRESS)
 
 
 class ProgressBar:
@@ -64,31 +88,100 @@ class ProgressBar:
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
-    """Run a full build as the CLI flags say; return the process exit code."""
+    """Run an update, a full build or a check as the CLI flags say; return the exit code."""
     corpus_dir: Path = args.corpus or settings.corpus_dir
     index_dir: Path = args.index or settings.index_dir
+    if args.check:
+        return run_check(corpus_dir)
     progress = ProgressBar(sys.stderr)
 
     def report_skip(error: ArticleError) -> None:
         progress.clear_line()
         print(f"skipped {error.path}: {error.field}: {error.problem}", file=sys.stderr)
 
+    def report_wait() -> None:
+        print(f"waiting: {IndexBusyError(index_dir).message}", file=sys.stderr)
+
     try:
-        report = build_index(
-            corpus_dir,
-            index_dir,
-            strict=args.strict,
-            on_progress=progress.update,
-            on_skip=report_skip,
-            processes=settings.index_processes,
-        )
+        with _sigterm_interrupts():
+            lock = None if args.lock_fd is None else WriterLock.adopt(index_dir, args.lock_fd)
+            report = update_index(
+                corpus_dir,
+                index_dir,
+                full=args.full,
+                strict=args.strict,
+                wait=args.wait,
+                lock=lock,
+                on_progress=progress.update,
+                on_skip=report_skip,
+                on_wait=report_wait,
+            )
     except KeyboardInterrupt:
         progress.clear_line()
         print("interrupted; the index was not changed", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except IndexBusyError as error:
+        print(
+            f"error: {error.message}; run again when it finishes, or pass --wait to queue",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     except MedsearchError as error:
         progress.clear_line()
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_ERROR
+    print_changes(report, corpus_dir)
     print(report.summary())
     return EXIT_OK
+
+
+def print_changes(report: BuildReport, corpus_dir: Path) -> None:
+    """One line per article an incremental update added, updated or deleted."""
+    if report.mode != "incremental":
+        return
+    for kind, ids in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("deleted", report.deleted),
+    ):
+        for article_id in ids:
+            print(f"{kind:<8}{corpus_dir / article_id}.md")
+
+
+def run_check(corpus_dir: Path) -> int:
+    """Check every article below `corpus_dir`, print each problem, and never touch the index."""
+    files = problems = 0
+    try:
+        for item in iter_corpus(corpus_dir):
+            files += 1
+            if isinstance(item, ArticleError):
+                problems += 1
+                print(f"{item.path}: {item.field}: {item.problem}")
+    except MedsearchError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return EXIT_ERROR
+    if files == 0:
+        problems += 1
+        print(f"{corpus_dir}: no .md files; there is nothing to index")
+    found = f"{problems} problem(s)" if problems else "no problems"
+    print(f"checked {files} file(s) in {corpus_dir}: {found}")
+    return EXIT_ERROR if problems else EXIT_OK
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Treat SIGTERM (`kill`, systemd, docker stop) like Ctrl-C, so the build cleans up."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:
+        # Not the main thread (tests calling the CLI in-process): leave signals alone.
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -84,3 +84,25 @@ class ArticleNotFoundError(MedsearchError):
     def __init__(self, article_id: str) -> None:
         super().__init__(f"no article with id {article_id!r}")
         self.article_id = article_id
+
+
+class IndexBusyError(MedsearchError):
+    """Another process is updating the index; only one writer may run at a time."""
+
+    def __init__(self, index_dir: Path, holder: str = "") -> None:
+        who = f" ({holder})" if holder else ""
+        super().__init__(f"another index update is running in {index_dir}{who}")
+        self.index_dir = index_dir
+        self.holder = holder
+
+
+class IndexOutdatedError(MedsearchError):
+    """The served index was built by an older medsearch and lacks fields a feature needs."""
+
+    def __init__(self, feature: str, fields: list[str]) -> None:
+        super().__init__(
+            f"{feature} needs the index field(s) {', '.join(fields)}, which this index was built "
+            "without; rebuild it with: medsearch index --corpus CORPUS --index INDEX"
+        )
+        self.feature = feature
+        self.fields = fields

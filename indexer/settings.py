@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 ENV_PREFIX = "MEDSEARCH_"
+# Shorter tokens can be guessed; 16 random characters are out of reach of any brute force.
+MIN_ADMIN_TOKEN_LENGTH = 16
 
 
 class Settings(BaseModel):
@@ -25,12 +28,6 @@ class Settings(BaseModel):
     host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="Number of uvicorn worker processes.")
-    index_processes: int = Field(
-        default=0,
-        ge=0,
-        le=64,
-        description="Processes a full build of a large corpus uses; 0 means one per core.",
-    )
     snippet_words: int = Field(
         default=30, ge=5, le=200, description="About how many words a result snippet holds."
     )
@@ -59,9 +56,78 @@ class Settings(BaseModel):
         ge=0,
         description="Search responses each worker keeps for repeated queries; 0 turns it off.",
     )
+    recency_half_life_days: int = Field(
+        default=0,
+        ge=0,
+        le=36_500,
+        description="Recency boost for relevance ranking: age in days at which an article's "
+        "boost halves; 0 turns the boost off.",
+    )
+    recency_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the relevance score that fades with age when the recency boost "
+        "is on; the rest never fades.",
+    )
+    synonyms_file: Path | None = Field(
+        default=None,
+        description="Extra synonyms file (same format as the built-in list), read at query time.",
+    )
+    builtin_synonyms: bool = Field(
+        default=True,
+        description="Use the built-in synonyms: drug brands, abbreviations, lay terms.",
+    )
+    feedback_terms: int = Field(
+        default=20,
+        ge=0,
+        le=100,
+        description="Related words taken from the best matches to widen plain queries; 0 is off.",
+    )
     log_level: str = Field(
         default="info", description="uvicorn log level: critical, error, warning, info or debug."
     )
+    cors_origins: tuple[str, ...] = Field(
+        default=(),
+        description="Origins whose pages may call the API from a browser (the search widget), "
+        "comma-separated, such as `https://clinic.example.org`; `*` allows any origin.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # The environment holds one comma-separated string; code may pass a list or tuple.
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _normalize_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(normalize_origin(origin) for origin in origins))
+
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for `/admin/*` (16+ characters); unset, the admin API is off.",
+    )
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _blank_token_is_unset(cls, value: object) -> object:
+        # `MEDSEARCH_ADMIN_TOKEN=` in a compose file or unit means "no token", not "".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_ADMIN_TOKEN_LENGTH} characters; make one with: "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return value
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Self:
@@ -77,3 +143,55 @@ class Settings(BaseModel):
     def env_var(cls, name: str) -> str:
         """Name of the environment variable that sets field `name`."""
         return ENV_PREFIX + name.upper()
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as `MEDSEARCH_*` variables that `from_env` reads back unchanged.
+
+        A setting that is unset (None) has no variable.
+        """
+        return {
+            self.env_var(name): env_value(value)
+            for name, value in self.model_dump().items()
+            if value is not None
+        }
+
+
+def env_value(value: object) -> str:
+    """How a setting's value is written in its environment variable (lists comma-separated)."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, tuple | list):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize_origin(origin: str) -> str:
+    """`origin` as browsers send it in the `Origin` header, or ValueError saying how to write it."""
+    if origin == "*":
+        return origin
+    parts = urlsplit(origin)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        parts.scheme not in _DEFAULT_PORTS
+        or not parts.hostname
+        or port == -1
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ValueError(
+            f"{origin!r} is not an origin; write scheme://host[:port] with no path, "
+            "such as https://clinic.example.org, or * for any origin"
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    # Browsers leave the scheme's default port out of `Origin`, so an origin written with it
+    # would never match.
+    shown_port = "" if port is None or port == _DEFAULT_PORTS[parts.scheme] else f":{port}"
+    return f"{parts.scheme}://{host}{shown_port}"

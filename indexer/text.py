@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 # Order matters: fenced code keeps its content, images go before links, links keep their text.
+# Line-start rules match `[ \t]`, not `\s`: `\s` also matches the newline of a blank line before
+# a heading or list and so glued it to the paragraph above.
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\s*(```|~~~).*$", re.MULTILINE), ""),
     (re.compile(r"<!--.*?-->", re.DOTALL), " "),
@@ -14,9 +16,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
     (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
     (re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.MULTILINE), ""),
-    (re.compile(r"^\s{0,3}#{1,6}\s*", re.MULTILINE), ""),
-    (re.compile(r"^\s{0,3}>\s?", re.MULTILINE), ""),
-    (re.compile(r"^\s*([-*+]|\d+[.)])\s+", re.MULTILINE), ""),
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*", re.MULTILINE), ""),
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.MULTILINE), ""),
+    (re.compile(r"^[ \t]*([-*+]|\d+[.)])[ \t]+", re.MULTILINE), ""),
     (re.compile(r"^\s*([-*_]\s*){3,}$", re.MULTILINE), ""),
     (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
     (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),

@@ -14,16 +14,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
     ArticleNotFoundError,
+    IndexBusyError,
     IndexCorruptError,
     IndexNotFoundError,
+    IndexOutdatedError,
     MedsearchError,
     QueryError,
 )
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
+from search_api.admin import router as admin_router
+from search_api.cors import AllowListCORSMiddleware
 from search_api.live_index import LiveIndex
+from search_api.pages import add_pages
 from search_api.result_cache import ResultCache
 from search_api.routes import router
+from search_api.snapshot_cache import SnapshotCache
+from search_api.synonym_source import SynonymSource
 
 logger = logging.getLogger("medsearch")
 
@@ -33,6 +40,8 @@ STATUS_FOR_ERROR: dict[type[MedsearchError], int] = {
     ArticleNotFoundError: 404,
     IndexNotFoundError: 503,
     IndexCorruptError: 503,
+    IndexBusyError: 409,
+    IndexOutdatedError: 503,
 }
 
 
@@ -83,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
             # Start anyway: /health says why, and a build published later is picked up.
             logger.warning("%s", error.message)
         yield
-        app.state.live_index.searchers.close()
+        app.state.live_index.close()
 
     app = FastAPI(
         title="medsearch",
@@ -92,10 +101,17 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.live_index = LiveIndex(settings.index_dir, settings.searchers)
+    app.state.live_index = LiveIndex(settings.index_dir, searchers=settings.searchers)
     app.state.query_parser = build_query_parser(build_schema())
     app.state.result_cache = ResultCache(settings.result_cache_size)
+    app.state.snapshot_cache = SnapshotCache()
+    app.state.synonyms = SynonymSource(settings)
     app.include_router(router)
+    if settings.admin_token is not None:
+        # Without a token the admin routes do not exist at all: 404, and absent from /docs.
+        app.include_router(admin_router)
+    add_pages(app)
+    app.add_middleware(AllowListCORSMiddleware, origins=settings.cors_origins)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -59,8 +59,13 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_ERROR
     # Worker processes build their own app from the environment, so hand the settings down there.
-    for name, value in settings.model_dump().items():
-        os.environ[Settings.env_var(name)] = str(value)
+    env = settings.to_env()
+    for name in Settings.model_fields:
+        variable = Settings.env_var(name)
+        if variable in env:
+            os.environ[variable] = env[variable]
+        else:
+            os.environ.pop(variable, None)
     uvicorn.run(
         "search_api.app:create_app_from_env",
         factory=True,

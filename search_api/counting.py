@@ -3,9 +3,11 @@
 The top hits need scoring, and Whoosh finds them while skipping blocks that cannot make the page.
 The total count then runs the query again without scoring, stepping a tree of matchers one
 document at a time in Python: on a large archive that costs more than finding the hits. For the
-queries people type (words, combined with OR, AND, NOT) the count is a union, intersection or
+queries people type (words, combined with OR and AND) the count is a union, intersection or
 difference of posting lists, and each posting block's document numbers come as one array, so
-sets do the work in C. Phrases, wildcards and ranges return None and are counted the usual way.
+sets do the work in C. Phrases, wildcards, ranges and NOT return None and are counted the
+usual way (Whoosh's own NOT matching over preloaded unions can keep a document that set
+difference would drop, and the count must agree with the hits).
 """
 
 from __future__ import annotations
@@ -45,59 +47,39 @@ def _docs(reader: Any, query: Any) -> Docs | None:
     kind = type(query)
     if kind is wq.Term:
         return _term_docs(reader, query.fieldname, query.text)
-    if kind is wq.Or and not query.minmatch and not query.scale:
-        union: Docs = set()
-        for sub in query.subqueries:
-            docs = _docs(reader, sub)
-            if docs is None:
-                return None
-            union |= docs
-        return union
-    if kind is wq.And:
-        # `a AND NOT b` parses as And([a, Not(b)]): intersect the positive parts, then subtract.
-        wanted = [sub for sub in query.subqueries if type(sub) is not wq.Not]
-        unwanted = [sub.query for sub in query.subqueries if type(sub) is wq.Not]
-        if not wanted:
+    if kind is not wq.Or and kind is not wq.And:
+        return None
+    if kind is wq.Or and (query.minmatch or query.scale):
+        return None
+    found: Docs | None = None
+    for sub in query.subqueries:
+        docs = _docs(reader, sub)
+        if docs is None:
             return None
-        found = _docs(reader, wanted[0])
-        for sub in wanted[1:]:
-            docs = _docs(reader, sub)
-            if found is None or docs is None:
-                return None
+        if found is None:
+            found = docs
+        elif kind is wq.Or:
+            found |= docs
+        else:
             found &= docs
-        for sub in unwanted:
-            docs = _docs(reader, sub)
-            if found is None or docs is None:
-                return None
-            found -= docs
-        return found
-    if kind is wq.AndNot:
-        positive, negative = _docs(reader, query.a), _docs(reader, query.b)
-        if positive is None or negative is None:
-            return None
-        return positive - negative
-    return None
+    return found if found is not None else set()
 
 
 def countable(query: Any) -> bool:
-    """Whether count_matches can count `query`: words joined by OR, AND and NOT only."""
+    """Whether count_matches can count `query`: words joined by OR and AND only."""
     if query is wq.NullQuery or type(query) is wq.Term:
         return True
-    kind = type(query)
-    if kind is wq.Or:
+    if type(query) is wq.Or:
         return not query.minmatch and not query.scale and all(map(countable, query.subqueries))
-    if kind is wq.And:
-        subs = query.subqueries
-        wanted = [sub for sub in subs if type(sub) is not wq.Not]
-        unwanted = [sub.query for sub in subs if type(sub) is wq.Not]
-        return bool(wanted) and all(map(countable, wanted + unwanted))
-    if kind is wq.AndNot:
-        return countable(query.a) and countable(query.b)
+    if type(query) is wq.And:
+        return bool(query.subqueries) and all(map(countable, query.subqueries))
     return False
 
 
 def count_matches(searcher: Any, parsed: Any) -> int | None:
     """How many live documents match `parsed`, or None when the query is not a word query."""
+    # Whoosh drops empty parts, such as `()`, before matching; count the same query.
+    parsed = parsed.normalize()
     total = 0
     for subsearcher, _ in searcher.leaf_searchers():
         reader = subsearcher.reader()

@@ -10,6 +10,9 @@ from fastapi import Depends, Request
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
 from search_api.result_cache import ResultCache
+from search_api.search import SearchOptions
+from search_api.snapshot_cache import SnapshotCache
+from search_api.synonym_source import SynonymSource
 
 
 def get_settings(request: Request) -> Settings:
@@ -41,6 +44,12 @@ def get_result_cache(request: Request) -> ResultCache:
     return cache
 
 
+def get_search_options(request: Request) -> SearchOptions:
+    """Search options from the settings, with the synonyms as they are now."""
+    source: SynonymSource = request.app.state.synonyms
+    return SearchOptions.from_settings(get_settings(request), source.current())
+
+
 def get_query_parser(request: Request) -> Any:
     """The app's query parser, built once from the schema."""
     return request.app.state.query_parser
@@ -52,3 +61,13 @@ SearcherDep = Annotated[Any, Depends(get_searcher)]
 QueryParserDep = Annotated[Any, Depends(get_query_parser)]
 GenerationDep = Annotated[str, Depends(get_generation)]
 ResultCacheDep = Annotated[ResultCache, Depends(get_result_cache)]
+
+
+def get_snapshot_cache(request: Request) -> SnapshotCache:
+    """Values the app works out once per index snapshot, such as the autocomplete vocabulary."""
+    cache: SnapshotCache = request.app.state.snapshot_cache
+    return cache
+
+
+SnapshotCacheDep = Annotated[SnapshotCache, Depends(get_snapshot_cache)]
+SearchOptionsDep = Annotated[SearchOptions, Depends(get_search_options)]

@@ -48,6 +48,15 @@ def _outside_quotes(text: str) -> str:
 
 
 _FIELD_PREFIX = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?=$|[\s)])")
+# A question mark that ends a word ends a question: "does magnesium help?" must not become the
+# one-letter wildcard "help?", which matches "helps" but never "help". Inside a word ("migr?ne")
+# it stays a wildcard.
+_QUESTION_MARK = re.compile(r"(?<=\w)\?+(?=$|[\s)\"',.;:!])")
+
+
+def without_question_marks(text: str) -> str:
+    """`text` with the question marks that end words removed."""
+    return _QUESTION_MARK.sub("", text)
 
 
 def parse_query(text: str, parser: Any, max_length: int) -> Any:
@@ -60,7 +69,7 @@ def parse_query(text: str, parser: Any, max_length: int) -> Any:
                 f"'{field}:' needs a word after the colon, for example {field}:migraine."
             )
     try:
-        parsed = parser.parse(text)
+        parsed = parser.parse(without_question_marks(text))
     # Whoosh raises bare Exception or ValueError, with internal wording, for a range it cannot
     # read such as date:[someday TO 2020]; ranges are the only syntax that fails this way.
     except Exception:
@@ -68,11 +77,17 @@ def parse_query(text: str, parser: Any, max_length: int) -> Any:
             "The query has a range that cannot be read; write ranges like date:[2019 TO 2021] "
             "or date:[2019-01-01 TO 2020-06-30]."
         ) from None
-    if parsed is wq.NullQuery and not any(char.isalnum() for char in text):
+    if parsed is wq.NullQuery:
+        require_words(text)
+    return exclude_negations(parsed)
+
+
+def require_words(text: str) -> None:
+    """Raise QueryError when `text` has no letter or digit at all."""
+    if not any(char.isalnum() for char in text):
         raise QueryError(
             "The query has no words to search for, only punctuation or operators; add a word."
         )
-    return exclude_negations(parsed)
 
 
 def exclude_negations(parsed: Any) -> Any:

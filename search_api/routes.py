@@ -8,19 +8,45 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from indexer.articles import ARTICLE_ID_PATTERN
-from indexer.errors import IndexCorruptError, IndexNotFoundError, QueryError
+from indexer.errors import (
+    ArticleNotFoundError,
+    IndexCorruptError,
+    IndexNotFoundError,
+    QueryError,
+)
 from search_api.dependencies import (
     GenerationDep,
     LiveIndexDep,
     QueryParserDep,
     ResultCacheDep,
     SearcherDep,
+    SearchOptionsDep,
     SettingsDep,
+    SnapshotCacheDep,
 )
-from search_api.models import ArticleResponse, ErrorResponse, HealthResponse, SearchResponse
-from search_api.search import SearchOptions, get_article, search
+from search_api.models import (
+    ArticleResponse,
+    ErrorResponse,
+    HealthResponse,
+    RelatedResponse,
+    SearchResponse,
+    SuggestResponse,
+)
+from search_api.params import ResultOptionsDep
+from search_api.related import related_articles
+from search_api.result_cache import Identity
+from search_api.search import get_article, search
+from search_api.suggest import MAX_SUGGEST_LENGTH, suggest
 
 router = APIRouter()
+
+ArticleIdPath = Annotated[
+    str,
+    Path(
+        description="Article id: its path in the corpus without `.md`.",
+        examples=["how-does-botox-help-headaches"],
+    ),
+]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The request needs changing; `detail` says how."},
@@ -33,58 +59,114 @@ def search_articles(
     searcher: SearcherDep,
     parser: QueryParserDep,
     settings: SettingsDep,
+    cache: SnapshotCacheDep,
+    wanted: ResultOptionsDep,
+    options: SearchOptionsDep,
     generation: GenerationDep,
-    cache: ResultCacheDep,
+    results: ResultCacheDep,
     q: Annotated[
-        str,
+        str | None,
         Query(
             description='Keywords, a question, or Whoosh query syntax: "a phrase", AND, OR, '
-            "NOT, title:word, author:name.",
+            "NOT, title:word, author:name. May be left out when a filter is given.",
             examples=["botox"],
         ),
-    ],
+    ] = None,
     page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
     per_page: Annotated[int | None, Query(ge=1, description="Results per page.")] = None,
 ) -> SearchResponse:
     """Rank articles for a query and return one page of results with highlighted snippets.
 
-    Words are matched in titles (weighted most), summaries and bodies, with stemming
-    ("headaches" finds "headache"). An article need not contain every word; those that
-    contain more of them rank higher.
+    Words are matched in titles, summaries and bodies, with stemming ("headaches" finds
+    "headache"). An article need not contain every word; those that contain more of them rank
+    higher. Plain queries also find synonyms ("heart attack" finds "myocardial infarction")
+    and, on large collections, articles using related words; quoted phrases and queries with
+    operators are searched as written.
+
+    `did_you_mean` suggests a correction for unknown words; when the query finds nothing,
+    the results are for that correction and `corrected` is true.
+
+    Filters (`author`, `tag`, `from`, `to`) narrow any query; with filters and no `q`, the
+    articles they allow are listed newest first. `facets` adds value counts over every
+    matching article. A page past the last result is an empty list with the exact `total`.
     """
     size = per_page or settings.default_per_page
     if size > settings.max_per_page:
         raise QueryError(f"per_page may be at most {settings.max_per_page}; ask for fewer.")
-    options = SearchOptions(
-        snippet_words=settings.snippet_words,
-        max_query_length=settings.max_query_length,
-        max_result_window=settings.max_result_window,
+    return results.get_or_compute(
+        (generation, q, page, size, options, Identity(options.synonyms), wanted),
+        lambda: search(searcher, parser, q, page, size, options, wanted, cache),
     )
-    return cache.get_or_compute(
-        (generation, q, page, size, options),
-        lambda: search(searcher, parser, q, page, size, options),
-    )
+
+
+@router.get(
+    "/articles/{article_id:path}/related",
+    response_model=RelatedResponse,
+    responses={**ERRORS, 404: {"model": ErrorResponse}},
+)
+def read_related(
+    article_id: ArticleIdPath,
+    searcher: SearcherDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=20, description="Most articles to return.")] = 3,
+) -> RelatedResponse | JSONResponse:
+    """Return the articles most like this one, for a "Continue reading" block.
+
+    Similarity comes from the article's own key terms (words frequent in it and rare elsewhere,
+    weighted more in its title) and its tags. The article itself is never in the list.
+    Should a folder hold an article named `related`, `/articles/{folder}/related` is that
+    article when `{folder}` is not itself an article.
+    """
+    _check_article_id(article_id)
+    try:
+        return related_articles(searcher, article_id, limit, settings.snippet_words)
+    except ArticleNotFoundError:
+        nested_id = f"{article_id}/related"
+        if searcher.document_number(id=nested_id) is None:
+            raise
+        return JSONResponse(get_article(searcher, nested_id).model_dump(mode="json"))
 
 
 @router.get("/articles/{article_id:path}", responses={**ERRORS, 404: {"model": ErrorResponse}})
 def read_article(
-    article_id: Annotated[
-        str,
-        Path(
-            description="Article id: its path in the corpus without `.md`.",
-            examples=["how-does-botox-help-headaches"],
-        ),
-    ],
+    article_id: ArticleIdPath,
     searcher: SearcherDep,
 ) -> ArticleResponse:
     """Return one article with its metadata and plain-text body."""
+    _check_article_id(article_id)
+    return get_article(searcher, article_id)
+
+
+def _check_article_id(article_id: str) -> None:
     if not ARTICLE_ID_PATTERN.match(article_id):
         raise QueryError(
             "Article ids are corpus paths such as how-does-botox-help-headaches or "
             "im-guide/nephro/consults: letters, digits, '.', '_', '-', '/' only, "
             "with no '..' and no leading '/'."
         )
-    return get_article(searcher, article_id)
+
+
+@router.get("/suggest", responses=ERRORS)
+def suggest_completions(
+    live_index: LiveIndexDep,
+    cache: SnapshotCacheDep,
+    q: Annotated[
+        str,
+        Query(
+            description=f"What the reader has typed so far (at most {MAX_SUGGEST_LENGTH} "
+            "characters); the last word may be cut short.",
+            examples=["mig"],
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=50, description="Most suggestions to return.")] = 10,
+) -> SuggestResponse:
+    """Complete what a reader is typing, for search-as-you-type.
+
+    Suggestions are whole words that start with the last word typed (most frequent in the
+    articles first; after other words, those found in articles with them), then article
+    titles that hold the words typed. Answers come from memory in a few milliseconds.
+    """
+    return SuggestResponse(query=q, suggestions=suggest(live_index, cache, q, limit))
 
 
 @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})

@@ -2,32 +2,90 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
-
-from whoosh import query as wq
+from typing import Any, Literal
 
 from indexer.errors import ArticleNotFoundError, QueryError
-from indexer.schema import TEXT_FIELDS, stored_tags
-from search_api.counting import count_matches, countable
+from indexer.schema import CONTENT_FIELD, PROSE_FIELDS, stored_date, stored_tags
+from indexer.settings import Settings
+from indexer.synonyms import Synonyms
+from search_api.counting import count_matches
+from search_api.expansion import (
+    FEEDBACK_DOCUMENTS,
+    FEEDBACK_MIN_COLLECTION,
+    feedback_weights,
+    is_plain,
+    plain_query,
+    query_terms,
+    synonym_queries,
+    uses_operators,
+)
+from search_api.facets import count_facets
+from search_api.filters import SearchFilters, allowed_docnums, require_fields
 from search_api.models import ArticleResponse, SearchHit, SearchResponse
-from search_api.query import parse_query, positive_query
-from search_api.snippets import make_snippet
+from search_api.query import (
+    check_query_text,
+    parse_query,
+    positive_query,
+    require_words,
+    without_question_marks,
+)
+from search_api.recency import recency_searcher
+from search_api.snapshot_cache import SnapshotCache
+from search_api.snippets import highlight, make_snippet
+from search_api.spelling import suggest
+
+SortOrder = Literal["relevance", "date"]
+HighlightTag = Literal["mark", "em", "strong", "b"]
 
 
 @dataclass(frozen=True)
 class SearchOptions:
-    """Limits and snippet size for one search, taken from settings."""
+    """Limits, snippet size and ranking for every search, taken from settings."""
 
     snippet_words: int = 30
     max_query_length: int = 1000
     max_result_window: int = 10_000
+    recency_half_life_days: int = 0
+    recency_weight: float = 0.5
+    feedback_terms: int = 0
+    synonyms: Synonyms = dataclasses.field(default_factory=Synonyms, compare=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, synonyms: Synonyms | None = None) -> SearchOptions:
+        """The options `settings` give; the API and the benchmarks both build them this way."""
+        return cls(
+            snippet_words=settings.snippet_words,
+            max_query_length=settings.max_query_length,
+            max_result_window=settings.max_result_window,
+            recency_half_life_days=settings.recency_half_life_days,
+            recency_weight=settings.recency_weight,
+            feedback_terms=settings.feedback_terms,
+            synonyms=synonyms if synonyms is not None else Synonyms(),
+        )
 
 
-def _stored_date(value: Any) -> dt.date | None:
-    return value.date() if isinstance(value, dt.datetime) else None
+@dataclass(frozen=True)
+class SnippetStyle:
+    """How one request wants its snippets: passage length in words, passages, highlight tag."""
+
+    words: int = 30
+    fragments: int = 1
+    tag: HighlightTag = "mark"
+
+
+@dataclass(frozen=True)
+class ResultOptions:
+    """What one request asks for besides the query: filters, order, facets, snippet style."""
+
+    filters: SearchFilters = dataclasses.field(default_factory=SearchFilters)
+    sort: SortOrder = "relevance"
+    facets: tuple[str, ...] = ()
+    facet_limit: int = 100
+    snippet: SnippetStyle | None = None
 
 
 def highlight_terms(searcher: Any, parsed: Any) -> frozenset[str]:
@@ -38,7 +96,7 @@ def highlight_terms(searcher: Any, parsed: Any) -> frozenset[str]:
     terms: set[str] = set()
     for leaf in positive_query(parsed).leaves():
         for field, text in leaf.expanded_terms(reader, phrases=True):
-            if field not in TEXT_FIELDS:
+            if field not in PROSE_FIELDS:
                 continue
             word = text.decode("utf-8") if isinstance(text, bytes) else str(text)
             if (field, word) in reader:
@@ -46,98 +104,233 @@ def highlight_terms(searcher: Any, parsed: Any) -> frozenset[str]:
     return frozenset(terms)
 
 
-def snippet_for(fields: dict[str, Any], searcher: Any, terms: frozenset[str], words: int) -> str:
+def snippet_for(
+    fields: dict[str, Any],
+    searcher: Any,
+    terms: frozenset[str],
+    words: int,
+    style: SnippetStyle | None = None,
+) -> str:
     """The body around its best matches; the summary or the opening words when the body has none."""
     schema = searcher.schema
+    fragments, tag = (style.fragments, style.tag) if style else (1, "mark")
     body = fields.get("body") or ""
-    snippet, matched = make_snippet(body, schema["body"].analyzer, terms, words)
+    snippet, matched = make_snippet(body, schema["body"].analyzer, terms, words, tag, fragments)
     summary = fields.get("summary") or ""
     if not matched and summary:
         summary_snippet, summary_matched = make_snippet(
-            summary, schema["summary"].analyzer, terms, words
+            summary, schema["summary"].analyzer, terms, words, tag
         )
         if summary_matched or not body:
             return summary_snippet
     return snippet
 
 
-# Whoosh picks how to join OR clauses by the size of each segment: above this many documents it
-# walks a tree of unions that can skip blocks, below it adds every posting into an array.
-_ARRAY_UNION_MAX_DOCS = 5000
+# Runs one parsed query for the best `limit` matches: plain, filtered, or recency-scored.
+Execute = Callable[[Any, int | None], Any]
 
 
-def one_segment_unions(parsed: Any, doc_count: int) -> Any:
-    """Make OR clauses join as they would in one segment holding all `doc_count` documents.
+@dataclass(frozen=True)
+class Ranking:
+    """The ranked matches for one query, before paging and snippets."""
 
-    A parallel build writes one segment per process, so segments can fall under Whoosh's limit
-    while the index as a whole is over it. The two ways of joining add the same scores in a
-    different order; choosing as for one segment keeps scores identical to a single writer's to
-    the last bit, and keeps block skipping on large indexes.
+    parsed: Any = dataclasses.field(repr=False)
+    results: Any = dataclasses.field(repr=False)
+    did_you_mean: str | None = None
+    corrected: bool = False
+    # Whether any word as typed (not a synonym or related word) is in the index.
+    words_found: bool = True
+
+
+def rank(
+    searcher: Any,
+    parser: Any,
+    query_text: str,
+    limit: int | None,
+    options: SearchOptions,
+    execute: Execute | None = None,
+) -> Ranking:
+    """The best `limit` articles for `query_text`; the API pages them, benchmarks score them.
+
+    `execute` runs each Whoosh query (default: a plain search); filters and the recency boost
+    come in through it. When the query finds nothing and a spelling correction exists, the
+    correction is searched instead and the ranking says so (`corrected`).
     """
-    if doc_count <= _ARRAY_UNION_MAX_DOCS:
-        return parsed
-    if isinstance(parsed, wq.Or) and len(parsed.subqueries) < wq.Or.TOO_MANY_CLAUSES:
-        parsed.matcher_type = wq.Or.DEFAULT_MATCHER
-    if not parsed.is_leaf():
-        for child in parsed.children():
-            one_segment_unions(child, doc_count)
-    return parsed
+    run = execute or (lambda query, count: searcher.search(query, limit=count, terms=False))
+    text = without_question_marks(check_query_text(query_text, options.max_query_length))
+    ranking = _rank_text(searcher, parser, text, limit, options, run)
+    # Synonyms can match a typo by accident ("migrane" stems like the brand Migranal), so what
+    # counts is whether the words as typed found anything.
+    if ranking.did_you_mean and (len(ranking.results) == 0 or not ranking.words_found):
+        retry = _rank_text(searcher, parser, ranking.did_you_mean, limit, options, run)
+        if len(retry.results) > 0:
+            return dataclasses.replace(retry, did_you_mean=ranking.did_you_mean, corrected=True)
+    return ranking
+
+
+def _rank_text(
+    searcher: Any, parser: Any, text: str, limit: int | None, options: SearchOptions, run: Execute
+) -> Ranking:
+    fields = searcher.schema.names()
+    spelling_off = uses_operators(text, fields)
+    did_you_mean = None if spelling_off else suggest(searcher, text, options.synonyms.words)
+    if not is_plain(text, fields):
+        parsed = parse_query(text, parser, options.max_query_length)
+        return Ranking(parsed, run(parsed, limit), did_you_mean)
+    require_words(text)
+    terms = query_terms(text, searcher.schema[CONTENT_FIELD].analyzer)
+    reader = searcher.reader()
+    found = any((CONTENT_FIELD, term) in reader for term in terms)
+    synonyms = synonym_queries(terms, options.synonyms)
+    query = plain_query(dict.fromkeys(terms, 1.0), synonyms)
+    if not options.feedback_terms or searcher.doc_count() < FEEDBACK_MIN_COLLECTION:
+        return Ranking(query, run(query, limit), did_you_mean, words_found=found)
+    first = run(query, None if limit is None else max(limit, FEEDBACK_DOCUMENTS))
+    if first.scored_length() < 2:
+        # One article cannot show which of its words are about the topic.
+        return Ranking(query, first, did_you_mean, words_found=found)
+    weights = feedback_weights(searcher, first, terms, options.feedback_terms)
+    widened = plain_query(weights, synonyms)
+    # Snippets highlight the reader's words and synonyms, never the feedback words.
+    return Ranking(query, run(widened, limit), did_you_mean, words_found=found)
 
 
 def ranked_ids(
     searcher: Any, parser: Any, query_text: str, limit: int, max_length: int
 ) -> list[str]:
     """Ids of the top `limit` articles for `query_text`, best first (no snippets)."""
-    parsed = one_segment_unions(
-        parse_query(query_text, parser, max_length), searcher.doc_count_all()
+    ranking = rank(searcher, parser, query_text, limit, SearchOptions(max_query_length=max_length))
+    return [hit["id"] for hit in ranking.results]
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """Every match's (score, docnum) in result order, or the best ones; all matches on demand."""
+
+    items: list[tuple[float, int]]
+    total: int
+    # Finding every match may take a second pass over the index: only facets need it.
+    docnums: Callable[[], Collection[int]]
+
+
+def _newest_first(searcher: Any, items: list[tuple[float, int]]) -> _Ranked:
+    require_fields(searcher, "Sorting by date", "day")
+    days = searcher.reader().column_reader("day")
+    # Newest first, undated last; then the better match, then index order, so pages are stable.
+    items.sort(key=lambda item: (-days[item[1]], -item[0], item[1]))
+    docnums = {docnum for _, docnum in items}
+    return _Ranked(items, len(items), lambda: docnums)
+
+
+def _from_results(results: Any, filtered: bool) -> _Ranked:
+    items = [(float(score), docnum) for score, docnum in results.top_n]
+    # len(results) counts every match, not only the `limit` best, by running the query again one
+    # document at a time; word queries without a filter are counted from posting blocks instead.
+    total = None if filtered else count_matches(results.searcher, results.q)
+    return _Ranked(items, len(results) if total is None else total, results.docs)
+
+
+def _hit(
+    searcher: Any, docnum: int, score: float, terms: frozenset[str], style: SnippetStyle
+) -> SearchHit:
+    fields = searcher.stored_fields(docnum)
+    title = fields.get("title", "")
+    return SearchHit(
+        id=fields["id"],
+        title=title,
+        date=stored_date(fields.get("date")),
+        author=fields.get("author", ""),
+        tags=stored_tags(fields.get("tags")),
+        score=round(score, 4),
+        snippet=snippet_for(fields, searcher, terms, style.words, style),
+        title_html=highlight(title, searcher.schema["title"].analyzer, terms, style.tag),
     )
-    return [hit["id"] for hit in searcher.search(parsed, limit=limit)]
 
 
 def search(
     searcher: Any,
     parser: Any,
-    query_text: str,
+    query_text: str | None,
     page: int,
     per_page: int,
     options: SearchOptions,
+    wanted: ResultOptions | None = None,
+    cache: SnapshotCache | None = None,
 ) -> SearchResponse:
-    """Search for `query_text` and return page `page` of the ranked results with snippets."""
+    """Search for `query_text` and return page `page` of the results with snippets.
+
+    Without query words, the articles the filters allow are listed newest first.
+    """
     started = time.perf_counter()
+    wanted = wanted or ResultOptions()
     if page * per_page > options.max_result_window:
         raise QueryError(
             f"Results past the first {options.max_result_window:,} cannot be paged to "
             f"(page {page} x per_page {per_page}); refine the query instead."
         )
-    parsed = one_segment_unions(
-        parse_query(query_text, parser, options.max_query_length), searcher.doc_count_all()
-    )
-    # Word queries are counted from posting blocks (search_api/counting.py), so the top hits may
-    # skip blocks that cannot reach the page. Other queries (phrases, wildcards) are counted in
-    # the same pass that scores them, instead of Whoosh running them a second time to count.
-    by_blocks = countable(parsed)
-    results = searcher.search(parsed, limit=page * per_page, terms=False, optimize=by_blocks)
-    total = count_matches(searcher, parsed) if by_blocks else None
-    terms = highlight_terms(searcher, parsed)
+    allowed = allowed_docnums(searcher, wanted.filters)
+    terms: frozenset[str] = frozenset()
+    ranking: Ranking | None = None
+    if (query_text is not None and query_text.strip()) or allowed is None:
+        if allowed is not None and not allowed:
+            # Whoosh takes an empty `filter=` set to mean no filter at all.
+            parse_query(query_text or "", parser, options.max_query_length)
+            ranked = _Ranked([], 0, frozenset)
+        elif wanted.sort == "date":
+            ranking = rank(
+                searcher,
+                parser,
+                query_text or "",
+                None,
+                options,
+                lambda query, count: searcher.search(
+                    query, limit=count, filter=allowed, terms=False
+                ),
+            )
+            ranked = _newest_first(
+                searcher, [(float(score), docnum) for score, docnum in ranking.results.top_n]
+            )
+        else:
+            scorer = recency_searcher(
+                searcher,
+                cache or SnapshotCache(),
+                options.recency_half_life_days,
+                options.recency_weight,
+            )
+            ranking = rank(
+                searcher,
+                parser,
+                query_text or "",
+                page * per_page,
+                options,
+                lambda query, count: scorer.search(query, limit=count, filter=allowed, terms=False),
+            )
+            ranked = _from_results(ranking.results, allowed is not None)
+        if ranking is not None:
+            terms = highlight_terms(searcher, ranking.parsed)
+    else:
+        # No words to rank by: list what the filters allow, newest first.
+        ranked = _newest_first(searcher, [(0.0, docnum) for docnum in allowed])
+    style = wanted.snippet or SnippetStyle(words=options.snippet_words)
     hits = [
-        SearchHit(
-            id=hit["id"],
-            title=hit.get("title", ""),
-            date=_stored_date(hit.get("date")),
-            author=hit.get("author", ""),
-            tags=stored_tags(hit.get("tags")),
-            score=round(float(hit.score), 4),
-            snippet=snippet_for(hit.fields(), searcher, terms, options.snippet_words),
-        )
-        for hit in results[(page - 1) * per_page : page * per_page]
+        _hit(searcher, docnum, score, terms, style)
+        for score, docnum in ranked.items[(page - 1) * per_page : page * per_page]
     ]
+    facets = (
+        count_facets(searcher, ranked.docnums(), wanted.facets, wanted.facet_limit)
+        if wanted.facets
+        else None
+    )
     return SearchResponse(
-        query=query_text,
-        total=len(results) if total is None else total,
+        query=query_text or "",
+        total=ranked.total,
         page=page,
         per_page=per_page,
         took_ms=round((time.perf_counter() - started) * 1000, 2),
+        did_you_mean=ranking.did_you_mean if ranking else None,
+        corrected=ranking.corrected if ranking else False,
         results=hits,
+        facets=facets,
     )
 
 
@@ -149,7 +342,7 @@ def get_article(searcher: Any, article_id: str) -> ArticleResponse:
     return ArticleResponse(
         id=fields["id"],
         title=fields.get("title", ""),
-        date=_stored_date(fields.get("date")),
+        date=stored_date(fields.get("date")),
         author=fields.get("author", ""),
         tags=stored_tags(fields.get("tags")),
         summary=fields.get("summary", ""),

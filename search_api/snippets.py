@@ -5,21 +5,20 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from collections import Counter
 from collections.abc import Iterable
-from itertools import accumulate, islice
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from indexer.analysis import word_terms_for
 
 _WORD = re.compile(r"\S+")
-_RUN = re.compile(r"\s+|\S+")
 ELLIPSIS = "\u2026"
 # Only the start of a very long document is scanned for matches; it keeps a snippet cheap.
 SCAN_CHARS = 50_000
 
 
-class _Match(NamedTuple):
+@dataclass(frozen=True)
+class _Match:
     start: int
     end: int
     term: str
@@ -29,6 +28,7 @@ def find_matches(text: str, analyzer: Any, terms: frozenset[str]) -> list[_Match
     """Character spans in `text` whose analyzed form is one of `terms`."""
     if not terms:
         return []
+    # Word-by-word analyzers: each distinct word analyzed once, the text cut in C.
     mapper = word_terms_for(analyzer)
     if mapper is not None:
         return [_Match(*span) for span in mapper.spans(text, terms)]
@@ -40,33 +40,51 @@ def find_matches(text: str, analyzer: Any, terms: frozenset[str]) -> list[_Match
     ]
 
 
-def _best_window(
-    word_starts: list[int], matches: list[_Match], size: int
-) -> tuple[int, list[_Match]]:
-    """First word of the `size`-word window holding the most distinct terms, then most matches."""
-    # Matches come in text order, so candidate windows move forward only: slide over them once.
+def _windows(
+    word_starts: list[int], matches: list[_Match], size: int, count: int
+) -> list[tuple[int, list[_Match]]]:
+    """Up to `count` non-overlapping `size`-word windows, best first, as (first word, matches).
+
+    Each window is the one holding the most distinct terms not shown yet, then the most matches,
+    then the earliest; later windows only look at matches that earlier ones left out.
+    """
     positions = [bisect.bisect_right(word_starts, m.start) - 1 for m in matches]
+    remaining = list(zip(matches, positions, strict=True))
+    last_start = max(0, len(word_starts) - size)
     lead = size // 5  # a few words of context before the first match read better than none
-    last_start = len(word_starts) - size
-    best_key: tuple[int, int, int] = (-1, -1, 0)
-    best = (0, 0, 0)
-    counts: Counter[str] = Counter()
-    low = high = 0
-    for position in positions:
-        start = max(0, min(position - lead, last_start))
-        while high < len(positions) and positions[high] < start + size:
-            counts[matches[high].term] += 1
-            high += 1
-        while positions[low] < start:
-            counts[matches[low].term] -= 1
-            if not counts[matches[low].term]:
-                del counts[matches[low].term]
-            low += 1
-        key = (len(counts), high - low, -start)
-        if key > best_key:
-            best_key, best = key, (start, low, high)
-    start, low, high = best
-    return start, matches[low:high]
+    chosen: list[tuple[int, list[_Match]]] = []
+    while remaining and len(chosen) < count:
+        best_key: tuple[int, int, int] | None = None
+        best: tuple[int, list[_Match]] = (0, [])
+        for _, position in remaining:
+            start = _fit(max(0, min(position - lead, last_start)), position, size, chosen)
+            if start is None:
+                continue
+            inside = [m for m, p in remaining if start <= p < start + size]
+            key = (len({m.term for m in inside}), len(inside), -start)
+            if best_key is None or key > best_key:
+                best_key, best = key, (start, inside)
+        if best_key is None:
+            break
+        chosen.append(best)
+        remaining = [(m, p) for m, p in remaining if not best[0] <= p < best[0] + size]
+    return chosen
+
+
+def _fit(
+    start: int, position: int, size: int, chosen: list[tuple[int, list[_Match]]]
+) -> int | None:
+    """Move a window starting at `start` off the chosen ones, keeping word `position` inside."""
+    for other, _ in chosen:
+        if other <= start < other + size:
+            start = other + size
+        elif start < other < start + size:
+            start = other - size
+    if start < 0 or not start <= position < start + size:
+        return None
+    if any(start < other + size and other < start + size for other, _ in chosen):
+        return None
+    return start
 
 
 def _render_word(text: str, start: int, end: int, marks: Iterable[_Match], tag: str) -> str:
@@ -82,43 +100,60 @@ def _render_word(text: str, start: int, end: int, marks: Iterable[_Match], tag: 
     return "".join(pieces)
 
 
-def _word_starts(text: str) -> list[int]:
-    """Where each whitespace-separated word of `text` starts, computed without a Python loop."""
-    # Runs of space and of non-space alternate, so words are every other run.
-    runs = _RUN.findall(text)
-    offsets = list(accumulate(map(len, runs), initial=0))
-    first = 0 if _WORD.match(text) else 1
-    return offsets[first : len(runs) : 2]
-
-
 def make_snippet(
-    text: str, analyzer: Any, terms: frozenset[str], words: int, tag: str = "mark"
+    text: str,
+    analyzer: Any,
+    terms: frozenset[str],
+    words: int,
+    tag: str = "mark",
+    fragments: int = 1,
 ) -> tuple[str, bool]:
-    """An HTML snippet of about `words` words of `text` and whether it contains a match."""
+    """An HTML snippet of up to `fragments` passages of about `words` words of `text`.
+
+    Passages are shown in text order, joined by an ellipsis; the second value says whether the
+    snippet contains a match. Without matches the snippet is the opening `words` words.
+    """
     scanned = text[:SCAN_CHARS]
-    matches = find_matches(scanned, analyzer, terms)
-    if matches:
-        word_starts = _word_starts(scanned)
-        start, marks = _best_window(word_starts, matches, words)
-        word_count = len(word_starts)
-    else:
-        # Without matches the snippet opens the text: only its first words are needed.
-        word_starts = [match.start() for match in islice(_WORD.finditer(scanned), words + 1)]
-        start, marks = 0, []
-        word_count = len(word_starts) if len(word_starts) <= words else words + 1
-    if not word_starts:
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(scanned)]
+    if not spans:
         return "", False
-    end = min(start + words, word_count)
-    rendered = []
-    for word_start in word_starts[start:end]:
-        word = _WORD.match(scanned, word_start)
-        assert word is not None  # word_starts are where _WORD matched
-        word_end = word.end()
-        inside = [m for m in marks if word_start <= m.start < word_end]
-        rendered.append(_render_word(scanned, word_start, word_end, inside, tag))
-    snippet = " ".join(rendered)
-    if start > 0:
-        snippet = ELLIPSIS + snippet
-    if end < word_count or len(scanned) < len(text):
-        snippet += ELLIPSIS
-    return snippet, bool(marks)
+    matches = find_matches(scanned, analyzer, terms)
+    word_starts = [start for start, _ in spans]
+    windows = _windows(word_starts, matches, words, fragments) if matches else []
+    windows = sorted(windows, key=lambda window: window[0]) or [(0, [])]
+    pieces: list[str] = []
+    previous_end = 0
+    for start, marks in windows:
+        end = min(start + words, len(spans))
+        rendered = " ".join(
+            _render_word(
+                scanned,
+                word_start,
+                word_end,
+                [m for m in marks if word_start <= m.start < word_end],
+                tag,
+            )
+            for word_start, word_end in spans[start:end]
+        )
+        if pieces:
+            # Passages that touch read as one; a gap between them is shown as " … ".
+            pieces.append(f" {ELLIPSIS} " if start > previous_end else " ")
+        elif start > 0:
+            pieces.append(ELLIPSIS)
+        pieces.append(rendered)
+        previous_end = end
+    if previous_end < len(spans) or len(scanned) < len(text):
+        pieces.append(ELLIPSIS)
+    return "".join(pieces), any(marks for _, marks in windows)
+
+
+def highlight(text: str, analyzer: Any, terms: frozenset[str], tag: str = "mark") -> str:
+    """The whole of a short `text` as HTML: escaped, words matching `terms` wrapped in `tag`."""
+    return _render_word(text, 0, len(text), find_matches(text, analyzer, terms), tag)
+
+
+def opening_words(text: str, words: int) -> str:
+    """The first `words` words of `text` as plain text, with an ellipsis when it goes on."""
+    found = _WORD.findall(text, 0, SCAN_CHARS)
+    opening = " ".join(found[:words])
+    return opening + ELLIPSIS if len(found) > words or len(text) > SCAN_CHARS else opening

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +18,8 @@ from indexer.settings import Settings
 from search_api.app import create_app
 
 TEST_CORPUS = Path(__file__).parent / "corpus"
+# A made-up admin token for tests (not a secret).
+ADMIN_TOKEN = "test-admin-token-0123456789"  # noqa: S105
 
 
 @pytest.fixture
@@ -54,3 +60,30 @@ def write_article(folder: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def run_medsearch(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the `medsearch` command in a fresh process and capture what it prints."""
+    return subprocess.run(
+        [sys.executable, "-m", "search_api.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def search_body(client: TestClient, q: str, **params: Any) -> dict[str, Any]:
+    """GET /search, assert it answered 200, and return the JSON body."""
+    response = client.get("/search", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def result_ids(body: dict[str, Any]) -> list[str]:
+    """The article ids of a search response's results, in rank order."""
+    return [hit["id"] for hit in body["results"]]

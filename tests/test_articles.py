@@ -94,6 +94,12 @@ def test_load_article_strips_markdown_markup(tmp_path: Path) -> None:
     assert article.body == "Heading\n\nSome bold link text."
 
 
+def test_load_article_keeps_paragraph_breaks_before_headings_and_lists(tmp_path: Path) -> None:
+    text = "---\ntitle: T\n---\nIntro.\n\n## Who?\n\nText:\n\n- one\n- two\n\n> Quote\n"
+    article = load_article(write_article(tmp_path, "md.md", text), tmp_path)
+    assert article.body == "Intro.\n\nWho?\n\nText:\n\none\ntwo\n\nQuote"
+
+
 def test_iter_corpus_yields_errors_beside_articles(tmp_path: Path) -> None:
     write_article(tmp_path, "good.md", "---\ntitle: Good\n---\nBody\n")
     write_article(tmp_path, "bad.md", "---\ndate: 2020-01-01\n---\n")

@@ -8,7 +8,14 @@ import pytest
 
 from indexer.build import build_index
 from indexer.errors import CorpusNotFoundError, EmptyCorpusError, StrictModeError
-from indexer.storage import BUILD_PREFIX, current_generation, generation_dirs, open_current
+from indexer.locks import ReaderLease
+from indexer.storage import (
+    BUILD_PREFIX,
+    current_generation,
+    generation_dirs,
+    open_current,
+    remove_unused_generations,
+)
 from tests.conftest import write_article
 
 
@@ -38,6 +45,9 @@ def test_build_index_skips_bad_articles_and_counts_them(corpus_dir: Path, tmp_pa
         ("no-title.md", "title"),
     ]
     assert report.summary().startswith("indexed 7 article(s), skipped 2, in ")
+    assert report.summary().endswith(
+        "; live generation: gen-000001 (7 documents); full build because it was asked for"
+    )
 
 
 def test_build_index_strict_keeps_old_index(corpus_dir: Path, index_dir: Path) -> None:
@@ -73,10 +83,20 @@ def test_build_index_rebuild_publishes_new_generation(corpus_dir: Path, index_di
     assert "migraine-basics" not in ids
 
 
-def test_build_index_keeps_only_two_generations(corpus_dir: Path, index_dir: Path) -> None:
+def test_build_index_removes_generations_nobody_reads(corpus_dir: Path, index_dir: Path) -> None:
     build_index(corpus_dir, index_dir)
     build_index(corpus_dir, index_dir)
-    assert [p.name for p in generation_dirs(index_dir)] == ["gen-000002", "gen-000003"]
+    assert [p.name for p in generation_dirs(index_dir)] == ["gen-000003"]
+
+
+def test_build_index_keeps_generations_a_reader_leases(corpus_dir: Path, index_dir: Path) -> None:
+    lease = ReaderLease.take(index_dir / "gen-000001")
+    assert lease is not None
+    build_index(corpus_dir, index_dir)
+    assert [p.name for p in generation_dirs(index_dir)] == ["gen-000001", "gen-000002"]
+    lease.release()
+    assert remove_unused_generations(index_dir) == ["gen-000001"]
+    assert [p.name for p in generation_dirs(index_dir)] == ["gen-000002"]
 
 
 def test_build_index_empty_corpus_changes_nothing(tmp_path: Path, index_dir: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,40 +10,42 @@ from fastapi.testclient import TestClient
 from indexer.build import build_index
 from indexer.settings import Settings
 from search_api.app import create_app
-from tests.conftest import write_article
-
-
-def _search(client: TestClient, q: str, **params: Any) -> dict[str, Any]:
-    response = client.get("/search", params={"q": q, **params})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def _ids(body: dict[str, Any]) -> list[str]:
-    return [hit["id"] for hit in body["results"]]
+from tests.conftest import result_ids, search_body, write_article
 
 
 def test_search_title_match_outranks_body_mention(client: TestClient) -> None:
-    assert _ids(_search(client, "botox")) == ["botox-for-chronic-migraine", "tension-type-headache"]
+    assert result_ids(search_body(client, "botox")) == [
+        "botox-for-chronic-migraine",
+        "tension-type-headache",
+    ]
 
 
 def test_search_stemming_finds_other_word_forms(client: TestClient) -> None:
-    body = _search(client, "headaches")
+    body = search_body(client, "headaches")
     assert body["total"] == 6
-    assert _ids(body)[0] == "headaches-in-pregnancy"
-    assert "botox-for-chronic-migraine" in _ids(body)
+    assert result_ids(body)[0] == "headaches-in-pregnancy"
+    assert "botox-for-chronic-migraine" in result_ids(body)
 
 
 def test_search_question_finds_article_without_every_word(client: TestClient) -> None:
-    body = _search(client, "what helps a cluster headache attack?")
-    assert _ids(body)[0] == "cluster-headache-oxygen"
+    body = search_body(client, "what helps a cluster headache attack?")
+    assert result_ids(body)[0] == "cluster-headache-oxygen"
 
 
 def test_search_response_shape(client: TestClient) -> None:
-    body = _search(client, "jaw")
-    assert set(body) == {"query", "total", "page", "per_page", "took_ms", "results"}
+    body = search_body(client, "jaw")
+    assert set(body) == {
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "took_ms",
+        "did_you_mean",
+        "corrected",
+        "results",
+    }
     assert (body["query"], body["total"], body["page"], body["per_page"]) == ("jaw", 1, 1, 10)
+    assert (body["did_you_mean"], body["corrected"]) == (None, False)
     hit = body["results"][0]
     assert hit["id"] == "nested/deep/jaw-pain"
     assert (hit["title"], hit["date"], hit["author"]) == (
@@ -57,7 +58,7 @@ def test_search_response_shape(client: TestClient) -> None:
 
 
 def test_search_snippet_marks_matches_and_keeps_whole_words(client: TestClient) -> None:
-    hit = _search(client, "jaw")["results"][0]
+    hit = search_body(client, "jaw")["results"][0]
     assert hit["snippet"] == (
         "The temporomandibular joint connects the <mark>jaw</mark> to the skull. Grinding "
         "your teeth at night strains it and can cause headaches in the morning."
@@ -65,7 +66,7 @@ def test_search_snippet_marks_matches_and_keeps_whole_words(client: TestClient) 
 
 
 def test_search_snippet_is_a_window_with_ellipses(client: TestClient) -> None:
-    hit = _search(client, '"chronic migraine"')["results"][0]
+    hit = search_body(client, '"chronic migraine"')["results"][0]
     assert hit["snippet"] == (
         "\u2026and neck every twelve weeks. People with <mark>chronic</mark> <mark>migraine</mark>"
         " have headaches on fifteen or more days a month. The injections reduce the number of "
@@ -74,7 +75,7 @@ def test_search_snippet_is_a_window_with_ellipses(client: TestClient) -> None:
 
 
 def test_search_snippet_escapes_html_from_article(client: TestClient) -> None:
-    hit = _search(client, "onerror caffeine")["results"][0]
+    hit = search_body(client, "onerror caffeine")["results"][0]
     assert hit["snippet"] == (
         'Editors sometimes paste code like &lt;script&gt;alert("x")&lt;/script&gt; and '
         "&lt;img src=x <mark>onerror</mark>=alert(1)&gt; into an article about "
@@ -83,35 +84,35 @@ def test_search_snippet_escapes_html_from_article(client: TestClient) -> None:
 
 
 def test_search_snippet_without_body_match_opens_article(client: TestClient) -> None:
-    hit = _search(client, "title:botox")["results"][0]
+    hit = search_body(client, "title:botox")["results"][0]
     assert hit["snippet"].startswith("OnabotulinumtoxinA is injected into muscles")
     assert "<mark>" not in hit["snippet"]
 
 
 def test_search_snippet_length_follows_settings(settings: Settings) -> None:
     with TestClient(create_app(settings.model_copy(update={"snippet_words": 5}))) as client:
-        hit = _search(client, "grinding")["results"][0]
+        hit = search_body(client, "grinding")["results"][0]
     # Five words, one of them before the match for context.
     assert hit["snippet"] == "\u2026skull. <mark>Grinding</mark> your teeth at\u2026"
 
 
 def test_search_phrase_requires_adjacent_words(client: TestClient) -> None:
-    assert _ids(_search(client, '"chronic migraine"')) == ["botox-for-chronic-migraine"]
-    assert _search(client, '"migraine chronic"')["total"] == 0
+    assert result_ids(search_body(client, '"chronic migraine"')) == ["botox-for-chronic-migraine"]
+    assert search_body(client, '"migraine chronic"')["total"] == 0
 
 
 def test_search_boolean_operators(client: TestClient) -> None:
-    assert _ids(_search(client, "botox NOT tension")) == ["botox-for-chronic-migraine"]
-    assert _ids(_search(client, "oxygen AND sumatriptan")) == ["cluster-headache-oxygen"]
-    assert _search(client, "oxygen AND pregnancy")["total"] == 0
+    assert result_ids(search_body(client, "botox NOT tension")) == ["botox-for-chronic-migraine"]
+    assert result_ids(search_body(client, "oxygen AND sumatriptan")) == ["cluster-headache-oxygen"]
+    assert search_body(client, "oxygen AND pregnancy")["total"] == 0
 
 
 def test_search_field_prefixes(client: TestClient) -> None:
-    assert sorted(_ids(_search(client, "author:moreau"))) == [
+    assert sorted(result_ids(search_body(client, "author:moreau"))) == [
         "cluster-headache-oxygen",
         "tension-type-headache",
     ]
-    assert sorted(_ids(_search(client, "title:headache"))) == [
+    assert sorted(result_ids(search_body(client, "title:headache"))) == [
         "cluster-headache-oxygen",
         "headaches-in-pregnancy",
         "tension-type-headache",
@@ -119,16 +120,16 @@ def test_search_field_prefixes(client: TestClient) -> None:
 
 
 def test_search_pages_through_results(client: TestClient) -> None:
-    everything = _ids(_search(client, "headache", per_page=10))
-    first = _search(client, "headache", per_page=4)
-    second = _search(client, "headache", per_page=4, page=2)
+    everything = result_ids(search_body(client, "headache", per_page=10))
+    first = search_body(client, "headache", per_page=4)
+    second = search_body(client, "headache", per_page=4, page=2)
     assert (first["total"], second["total"]) == (6, 6)
-    assert _ids(first) + _ids(second) == everything
-    assert _search(client, "headache", per_page=4, page=3)["results"] == []
+    assert result_ids(first) + result_ids(second) == everything
+    assert search_body(client, "headache", per_page=4, page=3)["results"] == []
 
 
 def test_search_stop_words_only_finds_nothing(client: TestClient) -> None:
-    assert _search(client, "the of and")["total"] == 0
+    assert search_body(client, "the of and")["total"] == 0
 
 
 @pytest.mark.parametrize(
@@ -136,7 +137,7 @@ def test_search_stop_words_only_finds_nothing(client: TestClient) -> None:
     [
         ({"q": ""}, "The query is empty; type a word to search for, such as q=migraine."),
         ({"q": "   "}, "The query is empty; type a word to search for, such as q=migraine."),
-        ({}, "Parameter 'q': Field required."),
+        ({}, "The query is empty; type a word to search for, such as q=migraine."),
         (
             {"q": "x" * 10_000},
             "The query is 10,000 characters long; the limit is 1,000. "
@@ -260,12 +261,12 @@ def test_health_without_index_is_503_with_hint(tmp_path: Path) -> None:
 def test_search_sees_rebuilt_index_without_restart(
     client: TestClient, corpus_dir: Path, index_dir: Path
 ) -> None:
-    assert _search(client, "riboflavin")["total"] == 0
+    assert search_body(client, "riboflavin")["total"] == 0
     write_article(
         corpus_dir, "riboflavin.md", "---\ntitle: Riboflavin for migraine\n---\nVitamin B2.\n"
     )
     build_index(corpus_dir, index_dir)
-    assert _ids(_search(client, "riboflavin")) == ["riboflavin"]
+    assert result_ids(search_body(client, "riboflavin")) == ["riboflavin"]
     assert client.get("/health").json()["generation"] == "gen-000002"
 
 
@@ -273,3 +274,30 @@ def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     assert {"/search", "/articles/{article_id}", "/health"} <= set(schema["paths"])
+
+
+def test_openapi_documents_reader_features(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert {"/suggest", "/articles/{article_id}/related"} <= set(schema["paths"])
+    search_params = {p["name"] for p in schema["paths"]["/search"]["get"]["parameters"]}
+    assert search_params == {
+        "q",
+        "page",
+        "per_page",
+        "author",
+        "tag",
+        "from",
+        "to",
+        "sort",
+        "facets",
+        "facet_limit",
+        "snippet_words",
+        "snippet_fragments",
+        "highlight_tag",
+    }
+    models = schema["components"]["schemas"]
+    assert "facets" not in models["SearchResponse"]["required"]
+    assert "title_html" in models["SearchHit"]["required"]
+    assert set(models["FacetCounts"]["properties"]) == {"author", "tag", "year"}
+    assert models["RelatedResponse"]["required"] == ["id", "results"]
+    assert models["SuggestResponse"]["required"] == ["query", "suggestions"]

@@ -1,0 +1,101 @@
+"""Admin routes: start a reindex and see how the index is doing, behind a bearer token.
+
+The app mounts them only when `MEDSEARCH_ADMIN_TOKEN` is set; without it they answer 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from indexer.errors import IndexCorruptError, IndexNotFoundError
+from indexer.status import BuildRecord, read_status
+from search_api.dependencies import LiveIndexDep, SettingsDep
+from search_api.models import AdminStatusResponse, ErrorResponse
+from search_api.reindex import start_reindex
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="The admin token, `MEDSEARCH_ADMIN_TOKEN`, as `Authorization: Bearer TOKEN`.",
+)
+_UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+
+
+def _same_token(given: str, expected: str) -> bool:
+    # Digests first, so the comparison takes the same time whatever the given token's length.
+    return hmac.compare_digest(
+        hashlib.sha256(given.encode("utf-8")).digest(),
+        hashlib.sha256(expected.encode("utf-8")).digest(),
+    )
+
+
+def require_admin(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Let the request through only with the admin token; 401 otherwise."""
+    if settings.admin_token is None:
+        raise HTTPException(404, "Not Found")
+    if credentials is None:
+        raise HTTPException(
+            401, "Send the admin token as `Authorization: Bearer TOKEN`.", _UNAUTHORIZED
+        )
+    if not _same_token(credentials.credentials, settings.admin_token.get_secret_value()):
+        raise HTTPException(401, "The admin token is not valid.", _UNAUTHORIZED)
+
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "The admin token is missing or wrong."},
+}
+
+
+@router.get("/status", responses=ADMIN_ERRORS)
+def admin_status(live_index: LiveIndexDep, settings: SettingsDep) -> AdminStatusResponse:
+    """Show the generation served, its document count, the update running now if any, and
+    the last update's time, result, counts and errors (files skipped and why it failed)."""
+    try:
+        generation, index = live_index.current()
+        documents = index.doc_count()
+    except (IndexNotFoundError, IndexCorruptError):
+        generation, documents = None, 0
+    status = read_status(settings.index_dir)
+    return AdminStatusResponse(
+        generation=generation,
+        documents=documents,
+        corpus_dir=str(settings.corpus_dir.resolve()),
+        index_dir=str(settings.index_dir.resolve()),
+        running=status.running,
+        last_build=status.last_build,
+    )
+
+
+@router.post(
+    "/reindex",
+    status_code=202,
+    responses={
+        **ADMIN_ERRORS,
+        409: {"model": ErrorResponse, "description": "An update is already running."},
+    },
+)
+def admin_reindex(
+    settings: SettingsDep,
+    response: Response,
+    full: Annotated[
+        bool, Query(description="Rebuild from scratch instead of updating what changed.")
+    ] = False,
+) -> BuildRecord:
+    """Start updating the index from the corpus folder and answer 202 once it is running.
+
+    The update runs in the background in its own process; poll `GET /admin/status` until
+    `running` is null, then read `last_build`. Searches go on meanwhile and switch to the new
+    generation when it is published. 409 if an update started by anyone is already running.
+    """
+    record = start_reindex(settings.corpus_dir, settings.index_dir, full=full)
+    response.headers["Location"] = "/admin/status"
+    return record

@@ -1,0 +1,88 @@
+"""Did you mean: corrections for query words the index does not know, from its own words."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set
+from typing import Any
+
+from indexer.schema import CONTENT_FIELD, STOP_WORDS
+
+# PubMed's rule of thumb: short words and words with digits (drug codes, doses) are left alone.
+MIN_WORD_LENGTH = 5
+# Two edits turn short words into unrelated ones ("fennel" and "funnel" are one apart, "prozac"
+# and "proc" two), so words shorter than this get at most one.
+TWO_EDITS_FROM_LENGTH = 8
+_WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
+# Endings that make an inflected form of an English word ("attack" -> "attacks").
+_INFLECTIONS = ("s", "es", "d", "ed", "ing")
+
+
+def _most_frequent(reader: Any, spell_field: str, candidates: list[str]) -> str | None:
+    if not candidates:
+        return None
+    best: str = max(candidates, key=lambda c: (reader.doc_frequency(spell_field, c), c))
+    return best
+
+
+def correction(reader: Any, analyzer: Any, spell_field: str, word: str) -> str | None:
+    """The indexed word `word` was probably meant to be, or None when it is fine as typed."""
+    if (spell_field, word) in reader:
+        return None
+    stems = [token.text for token in analyzer(word)]
+    if all((CONTENT_FIELD, stem) in reader for stem in stems):
+        if stems != [word]:
+            return None  # an inflection of indexed words: "headaches" when articles say "headache"
+        # The stemmer left the word alone and no article has it as typed: either the base of
+        # words the articles inflect ("attack" for "attacks"), or a cut-off typo ("headach" is
+        # the stem of "headache", but nobody means it). Only the second has a close word with
+        # the same stem that is not just an inflection.
+        inflected = {word + ending for ending in _INFLECTIONS}
+        return _most_frequent(
+            reader,
+            spell_field,
+            [
+                candidate
+                for candidate in reader.terms_within(spell_field, word, 1, prefix=1)
+                if candidate not in inflected
+                and [token.text for token in analyzer(candidate)] == [word]
+            ],
+        )
+    for distance in (1, 2) if len(word) >= TWO_EDITS_FROM_LENGTH else (1,):
+        # Misspellings rarely change the first letter; requiring it also keeps the search fast.
+        candidates = list(reader.terms_within(spell_field, word, distance, prefix=1))
+        if candidates:
+            return _most_frequent(reader, spell_field, candidates)
+    return None
+
+
+def suggest(searcher: Any, text: str, vocabulary: Set[str] = frozenset()) -> str | None:
+    """`text` with each unknown word of 5+ letters replaced by the likeliest indexed word.
+
+    Words in `vocabulary` (those of the synonym lists) count as known.
+    """
+    schema = searcher.schema
+    field = schema[CONTENT_FIELD]
+    spell_field = field.spelling_fieldname(CONTENT_FIELD)
+    if spell_field not in schema:
+        return None
+    reader = searcher.reader()
+    analyzer = field.analyzer
+    changed = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal changed
+        word = match.group(0)
+        lower = word.lower()
+        if len(lower) < MIN_WORD_LENGTH or any(char.isdigit() for char in lower):
+            return word
+        if lower in STOP_WORDS or lower in vocabulary:
+            return word
+        fixed = correction(reader, analyzer, spell_field, lower)
+        if fixed is None:
+            return word
+        changed = True
+        return fixed
+
+    corrected = _WORD.sub(replace, text)
+    return corrected if changed else None
