@@ -12,6 +12,7 @@ from indexer.errors import ArticleNotFoundError, QueryError
 from indexer.schema import CONTENT_FIELD, PROSE_FIELDS, stored_date, stored_tags
 from indexer.settings import Settings
 from indexer.synonyms import Synonyms
+from search_api.counting import count_matches
 from search_api.expansion import (
     FEEDBACK_DOCUMENTS,
     FEEDBACK_MIN_COLLECTION,
@@ -221,10 +222,12 @@ def _newest_first(searcher: Any, items: list[tuple[float, int]]) -> _Ranked:
     return _Ranked(items, len(items), lambda: docnums)
 
 
-def _from_results(results: Any) -> _Ranked:
+def _from_results(results: Any, filtered: bool) -> _Ranked:
     items = [(float(score), docnum) for score, docnum in results.top_n]
-    # len(results) counts every match, not only the `limit` best (Whoosh recounts if it skipped).
-    return _Ranked(items, len(results), results.docs)
+    # len(results) counts every match, not only the `limit` best, by running the query again one
+    # document at a time; word queries without a filter are counted from posting blocks instead.
+    total = None if filtered else count_matches(results.searcher, results.q)
+    return _Ranked(items, len(results) if total is None else total, results.docs)
 
 
 def _hit(
@@ -302,7 +305,7 @@ def search(
                 options,
                 lambda query, count: scorer.search(query, limit=count, filter=allowed, terms=False),
             )
-            ranked = _from_results(ranking.results)
+            ranked = _from_results(ranking.results, allowed is not None)
         if ranking is not None:
             terms = highlight_terms(searcher, ranking.parsed)
     else:
