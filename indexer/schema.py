@@ -14,6 +14,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser import MultifieldParser, OrGroup, QueryParser
 from whoosh.scoring import BM25F, BM25FScorer
 
+from indexer.analysis import wordwise
 from indexer.articles import Article
 
 # The field plain queries rank on: title, summary and body as one text, so a word's frequency and
@@ -88,7 +89,8 @@ def vocabulary_words(text: str) -> set[str]:
 
 def build_schema() -> Schema:
     """The Whoosh schema every index generation is written with."""
-    prose = text_analyzer()
+    # Same tokens as text_analyzer(), each distinct word analyzed once (indexer/analysis.py).
+    prose = wordwise(text_analyzer())
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=prose, stored=True),

@@ -76,6 +76,17 @@ class Settings(BaseModel):
         description="Write query text and client addresses into the request log (off: health "
         "searches are personal data).",
     )
+    searchers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Index searchers each worker keeps open; each holds its own view of the index.",
+    )
+    result_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        description="Search responses each worker keeps for repeated queries; 0 turns it off.",
+    )
     recency_half_life_days: int = Field(
         default=0,
         ge=0,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import whoosh.index
+from whoosh.filedb.filestore import FileStorage
 
 from indexer.errors import IndexCorruptError, IndexNotFoundError
 from indexer.integrity import verify_checksums, write_checksums
@@ -67,7 +68,9 @@ def open_generation(index_dir: Path, generation: str) -> Any:
     path = index_dir / generation
     try:
         verify_checksums(index_dir, path)
-        return whoosh.index.open_dir(str(path), readonly=True)
+        # No mmap: Whoosh wraps each part of a mapped segment in a BytesIO, which copies the
+        # whole part into memory for every searcher; plain file reads share the page cache.
+        return FileStorage(str(path), supports_mmap=False, readonly=True).open_index()
     except (OSError, whoosh.index.IndexError, EOFError, ValueError) as exc:
         raise IndexCorruptError(index_dir, f"{generation}: {exc}") from None
 

@@ -31,6 +31,7 @@ from search_api.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
 from search_api.openapi import accurate_openapi
 from search_api.pages import add_pages
 from search_api.ratelimit import RateLimitMiddleware
+from search_api.result_cache import ResultCache
 from search_api.routes import router
 from search_api.snapshot_cache import SnapshotCache
 from search_api.synonym_source import SynonymSource
@@ -110,8 +111,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.live_index = LiveIndex(settings.index_dir)
+    app.state.live_index = LiveIndex(settings.index_dir, searchers=settings.searchers)
     app.state.query_parser = build_query_parser(build_schema())
+    app.state.result_cache = ResultCache(settings.result_cache_size)
     app.state.snapshot_cache = SnapshotCache()
     app.state.synonyms = SynonymSource(settings)
     app.include_router(router)

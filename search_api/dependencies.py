@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from indexer.settings import Settings
 from search_api.live_index import LiveIndex
+from search_api.result_cache import ResultCache
 from search_api.search import SearchOptions
 from search_api.snapshot_cache import SnapshotCache
 from search_api.synonym_source import SynonymSource
@@ -32,6 +33,17 @@ def get_searcher(request: Request) -> Iterator[Any]:
         yield searcher
 
 
+def get_generation(request: Request, searcher: Annotated[Any, Depends(get_searcher)]) -> str:
+    """The index generation the request's searcher reads."""
+    return get_live_index(request).searchers.generation_of(searcher)
+
+
+def get_result_cache(request: Request) -> ResultCache:
+    """The app's cache of recent search responses."""
+    cache: ResultCache = request.app.state.result_cache
+    return cache
+
+
 def get_search_options(request: Request) -> SearchOptions:
     """Search options from the settings, with the synonyms as they are now."""
     source: SynonymSource = request.app.state.synonyms
@@ -47,6 +59,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LiveIndexDep = Annotated[LiveIndex, Depends(get_live_index)]
 SearcherDep = Annotated[Any, Depends(get_searcher)]
 QueryParserDep = Annotated[Any, Depends(get_query_parser)]
+GenerationDep = Annotated[str, Depends(get_generation)]
+ResultCacheDep = Annotated[ResultCache, Depends(get_result_cache)]
 
 
 def get_snapshot_cache(request: Request) -> SnapshotCache:

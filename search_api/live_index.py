@@ -23,6 +23,7 @@ from indexer.errors import IndexCorruptError, IndexNotFoundError
 from indexer.locks import ReaderLease
 from indexer.schema import scoring_model
 from indexer.storage import current_generation, open_generation, remove_unused_generations
+from search_api.searchers import DEFAULT_POOL_SIZE, SearcherPool
 
 logger = logging.getLogger("medsearch")
 
@@ -48,8 +49,16 @@ class _Generation:
 class LiveIndex:
     """Hands out searchers on the newest published generation of one index folder."""
 
-    def __init__(self, index_dir: Path, *, retire_grace: float = RETIRE_GRACE_SECONDS) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        *,
+        retire_grace: float = RETIRE_GRACE_SECONDS,
+        searchers: int = DEFAULT_POOL_SIZE,
+    ) -> None:
         self.index_dir = index_dir
+        # Long-lived searchers, each lent to one request at a time (search_api/searchers.py).
+        self.searchers = SearcherPool(searchers)
         self.retire_grace = retire_grace
         self._lock = threading.Lock()
         self._serving: _Generation | None = None
@@ -83,23 +92,27 @@ class LiveIndex:
         """A Whoosh searcher for one request; Whoosh searchers must not be shared by threads."""
         serving = self._refresh(hold=True)
         try:
-            try:
-                searcher = serving.index.searcher(weighting=scoring_model())
-            except (OSError, whoosh.index.IndexError):
-                # The generation's files went away under us (deleted by hand, a lost disk).
-                raise IndexCorruptError(
-                    self.index_dir, f"{serving.name}: its files are missing or unreadable"
-                ) from None
-            try:
+            index = serving.index
+            with self.searchers.lease(
+                serving.name, lambda: self._open_searcher(serving.name, index)
+            ) as searcher:
                 yield searcher
-            finally:
-                searcher.close()
         finally:
             with self._lock:
                 serving.users -= 1
 
+    def _open_searcher(self, name: str, index: Any) -> Any:
+        try:
+            return index.searcher(weighting=scoring_model())
+        except (OSError, whoosh.index.IndexError):
+            # The generation's files went away under us (deleted by hand, a lost disk).
+            raise IndexCorruptError(
+                self.index_dir, f"{name}: its files are missing or unreadable"
+            ) from None
+
     def close(self) -> None:
         """Give up every lease; the app calls this when it shuts down."""
+        self.searchers.close()
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()

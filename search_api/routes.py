@@ -16,8 +16,10 @@ from indexer.errors import (
 )
 from search_api.access_log import note_hits
 from search_api.dependencies import (
+    GenerationDep,
     LiveIndexDep,
     QueryParserDep,
+    ResultCacheDep,
     SearcherDep,
     SearchOptionsDep,
     SettingsDep,
@@ -33,6 +35,7 @@ from search_api.models import (
 )
 from search_api.params import ResultOptionsDep
 from search_api.related import related_articles
+from search_api.result_cache import Identity
 from search_api.search import get_article, search
 from search_api.suggest import MAX_SUGGEST_LENGTH, suggest
 
@@ -71,6 +74,8 @@ def search_articles(
     cache: SnapshotCacheDep,
     wanted: ResultOptionsDep,
     options: SearchOptionsDep,
+    generation: GenerationDep,
+    results: ResultCacheDep,
     q: Annotated[
         str | None,
         Query(
@@ -100,7 +105,10 @@ def search_articles(
     size = per_page or settings.default_per_page
     if size > settings.max_per_page:
         raise QueryError(f"per_page may be at most {settings.max_per_page}; ask for fewer.")
-    result = search(searcher, parser, q, page, size, options, wanted, cache)
+    result = results.get_or_compute(
+        (generation, q, page, size, options, Identity(options.synonyms), wanted),
+        lambda: search(searcher, parser, q, page, size, options, wanted, cache),
+    )
     note_hits(request, result.total)
     return result
 

@@ -12,6 +12,7 @@ from indexer.errors import ArticleNotFoundError, QueryError
 from indexer.schema import CONTENT_FIELD, PROSE_FIELDS, stored_date, stored_tags
 from indexer.settings import Settings
 from indexer.synonyms import Synonyms
+from search_api.counting import count_matches
 from search_api.expansion import (
     FEEDBACK_DOCUMENTS,
     FEEDBACK_MIN_COLLECTION,
@@ -226,11 +227,13 @@ def _newest_first(searcher: Any, items: list[tuple[float, int]]) -> _Ranked:
     return _Ranked(items, len(items), lambda: docnums)
 
 
-def _from_results(results: Any) -> _Ranked:
+def _from_results(results: Any, filtered: bool) -> _Ranked:
     items = [(float(score), docnum) for score, docnum in results.top_n]
-    # len(results) counts every match, not only the `limit` best (Whoosh recounts if it skipped);
-    # when the time limit cut the count short it may be below the hits in hand.
-    return _Ranked(items, max(len(results), len(items)), results.docs)
+    # len(results) counts every match, not only the `limit` best, by running the query again one
+    # document at a time (within the time limit); word queries without a filter are counted from
+    # posting blocks instead. A count cut short by the time limit may be below the hits in hand.
+    total = None if filtered else count_matches(results.searcher, results.q)
+    return _Ranked(items, max(len(results) if total is None else total, len(items)), results.docs)
 
 
 class _LimitedRunner:
@@ -345,7 +348,7 @@ def search(
                 options,
                 runner.run(scorer),
             )
-            ranked = _from_results(ranking.results)
+            ranked = _from_results(ranking.results, allowed is not None)
         if ranking is not None:
             terms = highlight_terms(searcher, runner.bounded(ranking.parsed))
     else:

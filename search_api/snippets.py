@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from indexer.analysis import word_terms_for
+
 _WORD = re.compile(r"\S+")
 ELLIPSIS = "\u2026"
 # Only the start of a very long document is scanned for matches; it keeps a snippet cheap.
@@ -26,6 +28,10 @@ def find_matches(text: str, analyzer: Any, terms: frozenset[str]) -> list[_Match
     """Character spans in `text` whose analyzed form is one of `terms`."""
     if not terms:
         return []
+    # Word-by-word analyzers: each distinct word analyzed once, the text cut in C.
+    mapper = word_terms_for(analyzer)
+    if mapper is not None:
+        return [_Match(*span) for span in mapper.spans(text, terms)]
     # Whoosh reuses one Token object for the whole stream, so copy what we need at once.
     return [
         _Match(token.startchar, token.endchar, token.text)

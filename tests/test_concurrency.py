@@ -32,7 +32,9 @@ def busy_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient
         title = " ".join(rng.sample(VOCABULARY, 3))
         write_article(root / "corpus", f"a{number:03d}.md", f"---\ntitle: {title}\n---\n{words}\n")
     build_index(root / "corpus", root / "index")
-    with TestClient(create_app(Settings(index_dir=root / "index"))) as client:
+    # No result cache: every request must really search, or sharing would go unnoticed.
+    settings = Settings(index_dir=root / "index", result_cache_size=0)
+    with TestClient(create_app(settings)) as client:
         yield client
 
 

@@ -3,6 +3,7 @@ describe the same topic in other words."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 from indexer.articles import Article
@@ -30,7 +31,8 @@ def _collection() -> list[Article]:
 def test_rank_feedback_finds_article_without_the_query_word(tmp_path: Path) -> None:
     build_index_from_articles(_collection(), tmp_path / "index")
     parser = build_query_parser(build_schema())
-    with LiveIndex(tmp_path / "index").searcher() as searcher:
+    # The live index keeps its searchers open for later requests until it is closed.
+    with closing(LiveIndex(tmp_path / "index")) as live_index, live_index.searcher() as searcher:
         widened = rank(searcher, parser, "botox", 10, SearchOptions(feedback_terms=20))
         literal = rank(searcher, parser, "botox", 10, SearchOptions(feedback_terms=0))
         ids = [hit["id"] for hit in widened.results]

@@ -90,18 +90,26 @@ def test_generation_without_checksums_still_opens(client: TestClient, index_dir:
         assert fresh.get("/search", params={"q": "botox"}).json()["total"] == 2
 
 
-def test_index_folder_deleted_while_serving_is_503_then_recovers(
+def test_index_folder_deleted_while_serving_keeps_open_searchers_answering(
     client: TestClient, corpus_dir: Path, index_dir: Path
 ) -> None:
-    assert client.get("/health").status_code == 200
+    assert client.get("/search", params={"q": "botox"}).json()["total"] == 2
     shutil.rmtree(index_dir)
-    health = client.get("/health")
-    search = client.get("/search", params={"q": "botox"})
-    assert health.status_code == 503
-    assert "gen-000001: its files are missing or unreadable" in health.json()["detail"]
-    assert search.status_code == 503
+    # The pooled searcher holds the generation's files open: it goes on answering from them.
+    assert client.get("/search", params={"q": "botox"}).json()["total"] == 2
+    assert client.get("/health").status_code == 200
     build_index(corpus_dir, index_dir)
     assert client.get("/search", params={"q": "botox"}).json()["total"] == 2
+
+
+def test_index_folder_deleted_before_any_search_is_503_with_reason(index_dir: Path) -> None:
+    with TestClient(create_app(Settings(index_dir=index_dir))) as client:
+        shutil.rmtree(index_dir)
+        health = client.get("/health")
+        search = client.get("/search", params={"q": "botox"})
+    assert health.status_code == 503
+    assert "gen-000001: its files are missing or unreadable" in health.json()["detail"]
+    assert (search.status_code, search.json()) == (503, {"detail": health.json()["detail"]})
 
 
 def _limit_file_size() -> None:

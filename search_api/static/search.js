@@ -102,17 +102,21 @@
 
   // ---- searching -----------------------------------------------------------------------
 
-  async function show(state) {
+  async function show(state, initial) {
     current = state;
     features = await featuresReady;
     if (current !== state) {
       return; // a newer state arrived while waiting
     }
-    if (doc.activeElement !== input || input.value.trim() !== state.q.trim()) {
-      input.value = state.q;
+    // A reader who started typing before the page finished loading keeps what they typed.
+    const typedFirst = initial && doc.activeElement === input && input.value !== "";
+    if (!typedFirst) {
+      if (doc.activeElement !== input || input.value.trim() !== state.q.trim()) {
+        input.value = state.q;
+      }
+      closeSuggestions();
     }
     sortSelect.value = state.sort === "date" ? "date" : "relevance";
-    closeSuggestions();
     const query = state.q.trim();
     doc.title = (query ? query + " – " : "") + "Search articles – medsearch";
     if (searchController) {
@@ -731,7 +735,7 @@
     if (health && typeof health.documents === "number") {
       documentCount = health.documents;
     }
-    await show(readState(location.search));
+    await show(readState(location.search), true);
     doc.documentElement.dataset.ready = "true";
   }
 
