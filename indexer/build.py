@@ -25,6 +25,7 @@ from indexer.errors import (
     CorpusNotFoundError,
     EmptyCorpusError,
     IndexCorruptError,
+    IndexWriteError,
     MedsearchError,
     StrictModeError,
 )
@@ -145,6 +146,12 @@ def update_index(
         record_start(index_dir, run.record("running"))
         try:
             report = run.execute(on_progress, on_skip)
+        except OSError as exc:
+            # A full disk, a file size limit, lost permissions: one clear error, not a traceback.
+            error = IndexWriteError(index_dir, exc)
+            with contextlib.suppress(OSError):
+                record_finish(index_dir, run.failure_record(error))
+            raise error from exc
         except BaseException as exc:
             record_finish(index_dir, run.failure_record(exc))
             raise

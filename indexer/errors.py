@@ -54,6 +54,19 @@ class IndexCorruptError(MedsearchError):
         self.reason = reason
 
 
+class IndexWriteError(MedsearchError):
+    """Writing a new generation failed (a full disk, a file size limit, no permission)."""
+
+    def __init__(self, index_dir: Path, error: OSError) -> None:
+        where = f" ({error.filename})" if error.filename else ""
+        super().__init__(
+            f"cannot write the index in {index_dir}: {error.strerror or error}{where}; "
+            "the index was not changed"
+        )
+        self.index_dir = index_dir
+        self.reason = error.strerror or str(error)
+
+
 class StrictModeError(MedsearchError):
     """`--strict` was given and some articles were skipped."""
 

@@ -45,6 +45,37 @@ class Settings(BaseModel):
         ge=10,
         description="Deepest result reachable by paging (`page` x `per_page`).",
     )
+    query_time_limit_ms: int = Field(
+        default=1000,
+        ge=10,
+        le=600_000,
+        description="Time one search may spend matching; then it answers with the best results "
+        "found so far, flagged `partial`.",
+    )
+    max_expansions: int = Field(
+        default=64,
+        ge=1,
+        le=1024,
+        description="Most index words one wildcard, prefix or range word stands for (the most "
+        "frequent are kept).",
+    )
+    rate_limit_per_minute: int = Field(
+        default=0,
+        ge=0,
+        description="Searches one client address may make per minute, per worker process; "
+        "0 turns rate limiting off.",
+    )
+    rate_limit_burst: int = Field(
+        default=20,
+        ge=1,
+        description="Searches one client address may make in a quick burst before the "
+        "per-minute rate applies.",
+    )
+    log_queries: bool = Field(
+        default=False,
+        description="Write query text and client addresses into the request log (off: health "
+        "searches are personal data).",
+    )
     searchers: int = Field(
         default=2,
         ge=1,

@@ -25,6 +25,7 @@ import whoosh.index
 from whoosh.filedb.filestore import FileStorage
 
 from indexer.errors import IndexCorruptError, IndexNotFoundError
+from indexer.integrity import verify_checksums, write_checksums
 from indexer.locks import exclusive_unleased
 from indexer.manifest import MANIFEST_FILE
 
@@ -66,6 +67,7 @@ def open_generation(index_dir: Path, generation: str) -> Any:
     """Open one generation of the index read-only (a Whoosh FileIndex)."""
     path = index_dir / generation
     try:
+        verify_checksums(index_dir, path)
         # No mmap: Whoosh wraps each part of a mapped segment in a BytesIO, which copies the
         # whole part into memory for every searcher; plain file reads share the page cache.
         return FileStorage(str(path), supports_mmap=False, readonly=True).open_index()
@@ -142,11 +144,21 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _live_dir(index_dir: Path) -> Path | None:
+    # Only a hint (checksums of unchanged files are reused from it); a bad CURRENT is no error.
+    try:
+        live = current_generation(index_dir)
+    except IndexCorruptError:
+        return None
+    return index_dir / live if live else None
+
+
 def publish(index_dir: Path, build_dir: Path) -> str:
     """Make a finished build the current generation atomically and return its name."""
     existing = generation_dirs(index_dir)
     number = generation_number(existing[-1].name) + 1 if existing else 1
     generation = f"gen-{number:06d}"
+    write_checksums(build_dir, _live_dir(index_dir))
     for child in build_dir.iterdir():
         with child.open("rb") as handle:
             os.fsync(handle.fileno())

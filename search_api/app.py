@@ -23,10 +23,14 @@ from indexer.errors import (
 )
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
+from search_api.access_log import AccessLogMiddleware
 from search_api.admin import router as admin_router
 from search_api.cors import AllowListCORSMiddleware
 from search_api.live_index import LiveIndex
+from search_api.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
+from search_api.openapi import accurate_openapi
 from search_api.pages import add_pages
+from search_api.ratelimit import RateLimitMiddleware
 from search_api.result_cache import ResultCache
 from search_api.routes import router
 from search_api.snapshot_cache import SnapshotCache
@@ -58,13 +62,19 @@ async def _medsearch_error(request: Request, exc: Exception) -> JSONResponse:
     return _error(status, exc.message)
 
 
+def _echo(value: str | int | float, limit: int = 40) -> str:
+    # Echo enough of a bad value to recognise it; a 5,000-digit `page` need not come back whole.
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     messages = []
     for error in exc.errors():
         name = str(error["loc"][-1]) if error["loc"] else "request"
         got = error.get("input")
-        shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+        shown = f" (got {_echo(got)})" if isinstance(got, str | int | float) else ""
         messages.append(f"Parameter '{name}': {error['msg']}{shown}.")
     return _error(400, " ".join(messages))
 
@@ -107,16 +117,35 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.snapshot_cache = SnapshotCache()
     app.state.synonyms = SynonymSource(settings)
     app.include_router(router)
+    app.openapi = lambda: accurate_openapi(app)  # type: ignore[method-assign]
     if settings.admin_token is not None:
         # Without a token the admin routes do not exist at all: 404, and absent from /docs.
         app.include_router(admin_router)
     add_pages(app)
-    app.add_middleware(AllowListCORSMiddleware, origins=settings.cors_origins)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    add_middleware(app, settings)
     return app
+
+
+def add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Wrap the app, outermost first: request log, security headers, CORS, rate limit, URL check.
+
+    CORS sits outside the rate limit so that a widget on another site can read a 429.
+    """
+    # Starlette puts the middleware added last outermost, hence the reverse order here.
+    app.add_middleware(Utf8UrlMiddleware)
+    if settings.rate_limit_per_minute:
+        app.add_middleware(
+            RateLimitMiddleware,
+            per_minute=settings.rate_limit_per_minute,
+            burst=settings.rate_limit_burst,
+        )
+    app.add_middleware(AllowListCORSMiddleware, origins=settings.cors_origins)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware, log_queries=settings.log_queries)
 
 
 def create_app_from_env() -> FastAPI:

@@ -14,6 +14,7 @@ from indexer.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_index_arguments, ru
 from indexer.errors import IndexCorruptError
 from indexer.settings import Settings
 from indexer.storage import current_generation
+from search_api.access_log import uvicorn_log_config
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +74,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        log_config=uvicorn_log_config(settings.log_level),
+        # Our request log replaces uvicorn's, which writes every query string and client address.
+        access_log=False,
         server_header=False,
     )
     return EXIT_OK

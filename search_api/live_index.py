@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import whoosh.index
+
 from indexer.errors import IndexCorruptError, IndexNotFoundError
 from indexer.locks import ReaderLease
 from indexer.schema import scoring_model
@@ -62,6 +64,7 @@ class LiveIndex:
         self._serving: _Generation | None = None
         self._retired: list[_Generation] = []
         self._unopenable: str | None = None
+        self._problem: str | None = None
         self._timer: threading.Timer | None = None
 
     @property
@@ -69,6 +72,11 @@ class LiveIndex:
         """The generation served now, or None before one was opened."""
         serving = self._serving
         return serving.name if serving is not None else None
+
+    @property
+    def problem(self) -> str | None:
+        """Why the newest published generation is not the one served, if it is not."""
+        return self._problem
 
     def current(self) -> tuple[str, Any]:
         """The newest generation's name and open index, switching when `CURRENT` has moved.
@@ -86,12 +94,21 @@ class LiveIndex:
         try:
             index = serving.index
             with self.searchers.lease(
-                serving.name, lambda: index.searcher(weighting=scoring_model())
+                serving.name, lambda: self._open_searcher(serving.name, index)
             ) as searcher:
                 yield searcher
         finally:
             with self._lock:
                 serving.users -= 1
+
+    def _open_searcher(self, name: str, index: Any) -> Any:
+        try:
+            return index.searcher(weighting=scoring_model())
+        except (OSError, whoosh.index.IndexError):
+            # The generation's files went away under us (deleted by hand, a lost disk).
+            raise IndexCorruptError(
+                self.index_dir, f"{name}: its files are missing or unreadable"
+            ) from None
 
     def close(self) -> None:
         """Give up every lease; the app calls this when it shuts down."""
@@ -153,6 +170,7 @@ class LiveIndex:
                 return
             self._retire(self._serving)
             self._serving = _Generation(name, index, lease)
+            self._problem = None
             logger.info("serving index generation %s from %s", name, self.index_dir)
             return
 
@@ -162,6 +180,7 @@ class LiveIndex:
         # A broken new generation must not take search down: keep the last good one, and do
         # not retry (generations never change once published) or log it on every request.
         self._unopenable = name
+        self._problem = error.message
         logger.error("%s; still serving %s", error.message, self._serving.name)
 
     def _retire(self, generation: _Generation | None) -> None:

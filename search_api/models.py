@@ -86,6 +86,12 @@ class SearchResponse(BaseModel):
         "`did_you_mean` instead.",
     )
     results: list[SearchHit]
+    partial: bool = Field(
+        default=False,
+        description="True when a limit cut the search short (its time limit, or a wildcard "
+        "matching more words than it may expand to): the results are the best found, and "
+        "`total` counts the matches found, not necessarily all.",
+    )
     facets: FacetCounts | None = Field(
         default=None,
         exclude_if=lambda value: value is None,
@@ -142,7 +148,10 @@ class HealthResponse(BaseModel):
     index_loaded: bool
     documents: int
     generation: str | None = Field(description="Name of the index generation being served.")
-    detail: str | None = Field(default=None, description="Why the index is unavailable.")
+    detail: str | None = Field(
+        default=None,
+        description="Why the index is unavailable, or why the newest generation is not served.",
+    )
 
 
 class AdminStatusResponse(BaseModel):

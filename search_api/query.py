@@ -9,6 +9,7 @@ from typing import Any
 from whoosh import query as wq
 
 from indexer.errors import QueryError
+from search_api.query_limits import check_nesting
 
 _WHITESPACE_CONTROLS = "\t\n\r"
 
@@ -62,6 +63,7 @@ def without_question_marks(text: str) -> str:
 def parse_query(text: str, parser: Any, max_length: int) -> Any:
     """Check `text` and parse it with Whoosh's `parser` into a query object."""
     text = check_query_text(text, max_length)
+    check_nesting(text)
     for match in _FIELD_PREFIX.finditer(_outside_quotes(text)):
         field = match.group(1)
         if field in parser.schema.names():

@@ -44,7 +44,8 @@ class ResultCache:
     def get_or_compute(
         self, key: Hashable, compute: Callable[[], SearchResponse]
     ) -> SearchResponse:
-        """The cached response for `key`, or `compute()`'s, remembered; errors are not cached."""
+        """The cached response for `key`, or `compute()`'s, remembered unless it is an error or
+        partial."""
         if self.capacity <= 0:
             return compute()
         try:
@@ -60,6 +61,9 @@ class ResultCache:
             took_ms = round((time.perf_counter() - started) * 1000, 2)
             return cached.model_copy(update={"took_ms": took_ms})
         response = compute()
+        if response.partial:
+            # Cut short by the time limit on a busy moment: the next asker may get it whole.
+            return response
         with self._lock:
             self._entries[key] = response
             self._entries.move_to_end(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from indexer.articles import ARTICLE_ID_PATTERN
@@ -14,6 +14,7 @@ from indexer.errors import (
     IndexNotFoundError,
     QueryError,
 )
+from search_api.access_log import note_hits
 from search_api.dependencies import (
     GenerationDep,
     LiveIndexDep,
@@ -45,6 +46,8 @@ ArticleIdPath = Annotated[
     Path(
         description="Article id: its path in the corpus without `.md`.",
         examples=["how-does-botox-help-headaches"],
+        # Declared for clients and fuzzers; checked in the route to give a friendlier 400.
+        json_schema_extra={"pattern": ARTICLE_ID_PATTERN.pattern},
     ),
 ]
 
@@ -52,10 +55,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The request needs changing; `detail` says how."},
     503: {"model": ErrorResponse, "description": "No index is available; `detail` says why."},
 }
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorResponse,
+        "description": "Too many searches from this address (when rate limiting is on); "
+        "`Retry-After` says how many seconds to wait.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    },
+}
 
 
-@router.get("/search", responses=ERRORS)
+@router.get("/search", responses={**ERRORS, **RATE_LIMITED})
 def search_articles(
+    request: Request,
     searcher: SearcherDep,
     parser: QueryParserDep,
     settings: SettingsDep,
@@ -93,10 +105,12 @@ def search_articles(
     size = per_page or settings.default_per_page
     if size > settings.max_per_page:
         raise QueryError(f"per_page may be at most {settings.max_per_page}; ask for fewer.")
-    return results.get_or_compute(
+    result = results.get_or_compute(
         (generation, q, page, size, options, Identity(options.synonyms), wanted),
         lambda: search(searcher, parser, q, page, size, options, wanted, cache),
     )
+    note_hits(request, result.total)
+    return result
 
 
 @router.get(
@@ -146,8 +160,9 @@ def _check_article_id(article_id: str) -> None:
         )
 
 
-@router.get("/suggest", responses=ERRORS)
+@router.get("/suggest", responses={**ERRORS, **RATE_LIMITED})
 def suggest_completions(
+    request: Request,
     live_index: LiveIndexDep,
     cache: SnapshotCacheDep,
     q: Annotated[
@@ -166,15 +181,19 @@ def suggest_completions(
     articles first; after other words, those found in articles with them), then article
     titles that hold the words typed. Answers come from memory in a few milliseconds.
     """
-    return SuggestResponse(query=q, suggestions=suggest(live_index, cache, q, limit))
+    suggestions = suggest(live_index, cache, q, limit)
+    note_hits(request, len(suggestions))
+    return SuggestResponse(query=q, suggestions=suggestions)
 
 
 @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
 def health(live_index: LiveIndexDep) -> JSONResponse:
     """Say whether an index is loaded and how many documents it holds (503 when none is)."""
     try:
-        generation, index = live_index.current()
-        documents = index.doc_count()
+        # A real searcher, not just the table of contents: it fails if the files are unreadable.
+        with live_index.searcher() as searcher:
+            documents = searcher.doc_count()
+        generation = live_index.generation
     except (IndexNotFoundError, IndexCorruptError) as error:
         body = HealthResponse(
             status="unavailable",
@@ -185,6 +204,10 @@ def health(live_index: LiveIndexDep) -> JSONResponse:
         )
         return JSONResponse(body.model_dump(), status_code=503)
     body = HealthResponse(
-        status="ok", index_loaded=True, documents=documents, generation=generation
+        status="ok",
+        index_loaded=True,
+        documents=documents,
+        generation=generation,
+        detail=live_index.problem,
     )
     return JSONResponse(body.model_dump())

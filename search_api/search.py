@@ -33,6 +33,7 @@ from search_api.query import (
     require_words,
     without_question_marks,
 )
+from search_api.query_limits import QueryBudget, QueryLimits, bound_query, limited_search
 from search_api.recency import recency_searcher
 from search_api.snapshot_cache import SnapshotCache
 from search_api.snippets import highlight, make_snippet
@@ -53,6 +54,7 @@ class SearchOptions:
     recency_weight: float = 0.5
     feedback_terms: int = 0
     synonyms: Synonyms = dataclasses.field(default_factory=Synonyms, compare=False)
+    limits: QueryLimits = dataclasses.field(default_factory=QueryLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings, synonyms: Synonyms | None = None) -> SearchOptions:
@@ -65,6 +67,9 @@ class SearchOptions:
             recency_weight=settings.recency_weight,
             feedback_terms=settings.feedback_terms,
             synonyms=synonyms if synonyms is not None else Synonyms(),
+            limits=QueryLimits(
+                time_limit_ms=settings.query_time_limit_ms, max_expansions=settings.max_expansions
+            ),
         )
 
 
@@ -225,9 +230,47 @@ def _newest_first(searcher: Any, items: list[tuple[float, int]]) -> _Ranked:
 def _from_results(results: Any, filtered: bool) -> _Ranked:
     items = [(float(score), docnum) for score, docnum in results.top_n]
     # len(results) counts every match, not only the `limit` best, by running the query again one
-    # document at a time; word queries without a filter are counted from posting blocks instead.
+    # document at a time (within the time limit); word queries without a filter are counted from
+    # posting blocks instead. A count cut short by the time limit may be below the hits in hand.
     total = None if filtered else count_matches(results.searcher, results.q)
-    return _Ranked(items, len(results) if total is None else total, results.docs)
+    return _Ranked(items, max(len(results) if total is None else total, len(items)), results.docs)
+
+
+class _LimitedRunner:
+    """Runs each query of one search within the search's budget, expansions bounded once."""
+
+    def __init__(
+        self, searcher: Any, budget: QueryBudget, min_hits: int, allowed: set[int] | None
+    ) -> None:
+        self.searcher = searcher
+        self.budget = budget
+        self.min_hits = min_hits
+        self.allowed = allowed
+        self._bounded: dict[int, Any] = {}
+
+    def bounded(self, query: Any) -> Any:
+        """`query` with its wildcard words bounded (each query object is bounded once)."""
+        if id(query) not in self._bounded:
+            self._bounded[id(query)] = (
+                query,
+                bound_query(query, self.searcher.reader(), self.budget),
+            )
+        return self._bounded[id(query)][1]
+
+    def run(self, scorer: Any) -> Execute:
+        """An `execute` for `rank` that scores with `scorer` (plain or recency-boosted)."""
+
+        def execute(query: Any, count: int | None) -> Any:
+            return limited_search(
+                scorer,
+                self.bounded(query),
+                count,
+                self.budget,
+                min_hits=self.min_hits,
+                allowed=self.allowed,
+            )
+
+        return execute
 
 
 def _hit(
@@ -262,6 +305,7 @@ def search(
     Without query words, the articles the filters allow are listed newest first.
     """
     started = time.perf_counter()
+    budget = QueryBudget.start(options.limits)
     wanted = wanted or ResultOptions()
     if page * per_page > options.max_result_window:
         raise QueryError(
@@ -271,6 +315,7 @@ def search(
     allowed = allowed_docnums(searcher, wanted.filters)
     terms: frozenset[str] = frozenset()
     ranking: Ranking | None = None
+    runner = _LimitedRunner(searcher, budget, per_page, allowed)
     if (query_text is not None and query_text.strip()) or allowed is None:
         if allowed is not None and not allowed:
             # Whoosh takes an empty `filter=` set to mean no filter at all.
@@ -283,9 +328,7 @@ def search(
                 query_text or "",
                 None,
                 options,
-                lambda query, count: searcher.search(
-                    query, limit=count, filter=allowed, terms=False
-                ),
+                runner.run(searcher),
             )
             ranked = _newest_first(
                 searcher, [(float(score), docnum) for score, docnum in ranking.results.top_n]
@@ -303,11 +346,11 @@ def search(
                 query_text or "",
                 page * per_page,
                 options,
-                lambda query, count: scorer.search(query, limit=count, filter=allowed, terms=False),
+                runner.run(scorer),
             )
             ranked = _from_results(ranking.results, allowed is not None)
         if ranking is not None:
-            terms = highlight_terms(searcher, ranking.parsed)
+            terms = highlight_terms(searcher, runner.bounded(ranking.parsed))
     else:
         # No words to rank by: list what the filters allow, newest first.
         ranked = _newest_first(searcher, [(0.0, docnum) for docnum in allowed])
@@ -330,6 +373,7 @@ def search(
         did_you_mean=ranking.did_you_mean if ranking else None,
         corrected=ranking.corrected if ranking else False,
         results=hits,
+        partial=budget.cut_short,
         facets=facets,
     )
 

@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bench.server import free_port, stop_process
 from indexer.locks import WriterLock
 from indexer.storage import current_generation, generation_dirs
 from tests.conftest import ADMIN_TOKEN, run_medsearch, write_article
@@ -73,18 +73,11 @@ class Readers:
             self.statuses.append((status, path))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(corpus_dir: Path, index_dir: Path, tmp_path: Path) -> Iterator[Server]:
     """`medsearch serve` with two workers and the admin API on, on a free port."""
     log = tmp_path / "server.log"
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
         "MEDSEARCH_ADMIN_TOKEN": ADMIN_TOKEN,
@@ -113,12 +106,7 @@ def server(corpus_dir: Path, index_dir: Path, tmp_path: Path) -> Iterator[Server
             time.sleep(0.1)
         yield running
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, signal.SIGINT)
 
 
 def _reindex_and_wait(server: Server, full: bool = False) -> dict[str, Any]:

@@ -35,6 +35,20 @@ def test_result_cache_computes_once_per_key() -> None:
     assert again.model_dump(exclude={"took_ms"}) == first.model_dump(exclude={"took_ms"})
 
 
+def test_result_cache_does_not_keep_partial_responses() -> None:
+    cache = ResultCache(capacity=10)
+    calls: list[str] = []
+
+    def compute() -> SearchResponse:
+        calls.append("a")
+        return _response("a").model_copy(update={"partial": len(calls) == 1})
+
+    assert cache.get_or_compute("a", compute).partial is True
+    assert cache.get_or_compute("a", compute).partial is False
+    assert cache.get_or_compute("a", compute).partial is False
+    assert calls == ["a", "a"]
+
+
 def test_result_cache_forgets_the_least_recently_used() -> None:
     cache = ResultCache(capacity=2)
     calls: list[str] = []

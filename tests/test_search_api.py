@@ -43,9 +43,10 @@ def test_search_response_shape(client: TestClient) -> None:
         "did_you_mean",
         "corrected",
         "results",
+        "partial",
     }
     assert (body["query"], body["total"], body["page"], body["per_page"]) == ("jaw", 1, 1, 10)
-    assert (body["did_you_mean"], body["corrected"]) == (None, False)
+    assert (body["did_you_mean"], body["corrected"], body["partial"]) == (None, False, False)
     hit = body["results"][0]
     assert hit["id"] == "nested/deep/jaw-pain"
     assert (hit["title"], hit["date"], hit["author"]) == (

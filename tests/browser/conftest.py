@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.server
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from typing import ClassVar
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_playwright
 
+from bench.server import free_port
 from indexer.build import build_index
 from tests.conftest import TEST_CORPUS
 
@@ -47,13 +47,6 @@ TIMEOUT_MS = 5_000
 def chromium_path() -> str:
     """Debian's Chromium, or the one named by MEDSEARCH_TEST_CHROMIUM."""
     return os.environ.get("MEDSEARCH_TEST_CHROMIUM") or shutil.which("chromium") or ""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -138,8 +131,8 @@ def _servers(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     index_dir = root / "index"
     build_index(TEST_CORPUS, index_dir)
 
-    host_port = _free_port()
-    api_port = _free_port()
+    host_port = free_port()
+    api_port = free_port()
     api = f"http://127.0.0.1:{api_port}"
     # Same server, two origins: 127.0.0.1 is on the allow-list, localhost is not.
     host_allowed = f"http://127.0.0.1:{host_port}"
