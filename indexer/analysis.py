@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
@@ -74,6 +74,21 @@ class WordTerms:
                 self._words_of[term].add(word)
             self._memo[word] = term
         return term
+
+    def counts(self, text: str) -> Counter[str]:
+        """How many times each term occurs in `text` (what the analyzer would index)."""
+        words = (
+            # A gap, then the word and the pattern's own groups (see _spans_by_split).
+            self._splitter.split(text)[1 :: self._splitter.groups + 1]
+            if self._splitter is not None
+            else [match.group() for match in self.finditer(text)]
+        )
+        counts: Counter[str] = Counter()
+        for word, count in Counter(words).items():
+            term = self.term(word)
+            if term is not None:
+                counts[term] += count
+        return counts
 
     def spans(self, text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
         """(start, end, term) of every word of `text` whose term is one of `terms`."""
