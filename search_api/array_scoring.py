@@ -14,16 +14,19 @@ tied scores is Whoosh's too (better score first, then lower document number). An
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Hashable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from itertools import accumulate
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.formats import Positions
 from whoosh.searching import Results
 from whoosh.util.numeric import byte_to_length
 
@@ -65,8 +68,14 @@ def supported(query: Any, schema: Any) -> bool:
         )
     if kind is wq.DisjunctionMax:
         return not query.tiebreak and all(supported(sub, schema) for sub in query.subqueries)
-    # Phrases (synonyms of more than one word) are matched by Whoosh, which needs positions.
-    return kind is wq.Phrase and query.fieldname in schema and not query.slop > 1
+    # Exact phrases (quoted words, synonyms of more than one word); sloppy ones go to Whoosh.
+    return (
+        kind is wq.Phrase
+        and query.slop == 1
+        and query.fieldname in schema
+        and bool(schema[query.fieldname].scorable)
+        and all(isinstance(word, str) for word in query.words)
+    )
 
 
 @dataclass(frozen=True)
@@ -164,6 +173,7 @@ class ScoringArrays:
         self._norms: dict[tuple[int, str], Floats] = {}
         self._frequencies: dict[str, dict[str, float]] = {}
         self._build_lock = threading.Lock()
+        self._words: dict[tuple[str, str], list[str]] = {}
 
     def postings(self, reader: Any, index: int, field: str, text: str) -> _Postings:
         """The postings of `text` in `field` of segment `index`, from memory when recently used.
@@ -217,6 +227,18 @@ class ScoringArrays:
                 self._frequencies[field] = found
         return found
 
+    def words(self, reader: Any, field: str, prefix: str) -> list[str]:
+        """The field's words that start with `prefix` (did-you-mean looks through them)."""
+        key = (field, prefix)
+        with self._lock:
+            found = self._words.get(key)
+        if found is None:
+            from_bytes = reader.schema[field].from_bytes
+            found = [from_bytes(text) for text in reader.expand_prefix(field, prefix)]
+            with self._lock:
+                self._words[key] = found
+        return found
+
     def norms(self, reader: Any, index: int, field: str) -> Floats:
         """BM25's length normalisation K1 * (1 - B + B * length / average) per document."""
         key = (index, field)
@@ -261,23 +283,19 @@ def _add(
     if query is wq.NullQuery:
         return
     kind = type(query)
-    if kind is wq.Phrase:
-        _add_matches(query, searcher.leaf_searchers()[index][0], into, boost)
-        return
     reader = searcher.reader()
     boost *= query.boost
     if kind is wq.Term:
         postings = arrays.postings(reader, index, query.fieldname, query.text)
         if not len(postings.docnums):
             return
-        frequencies = postings.frequencies
-        norms = arrays.norms(reader, index, query.fieldname)[postings.docnums]
-        idf = arrays.idf(reader, query.fieldname, query.text)
-        # The formula of whoosh.scoring.bm25, term by term, then the query's boost.
-        into.scores[postings.docnums] += (
-            idf * ((frequencies * (BM25_K1 + 1)) / (frequencies + norms)) * boost
-        )
+        scores = _term_scores(reader, arrays, index, query.fieldname, query.text, postings)
+        into.scores[postings.docnums] += scores * boost
         into.matched[postings.docnums] = True
+    elif kind is wq.Phrase:
+        docnums, scores = _phrase_scores(query, reader, arrays, index)
+        into.scores[docnums] += scores * boost
+        into.matched[docnums] = True
     elif kind is wq.Or:
         for sub in query.subqueries:
             if budget is not None and into.matched.any() and budget.expired():
@@ -296,19 +314,70 @@ def _add(
         into.scores += best
 
 
-def _add_matches(query: Any, leaf_searcher: Any, into: _Scores, boost: float) -> None:
-    # Whoosh's own matcher (its scores include the query's boost); phrases match few documents.
-    matcher = query.matcher(leaf_searcher)
-    docnums: list[int] = []
-    scores: list[float] = []
-    while matcher.is_active():
-        docnums.append(matcher.id())
-        scores.append(matcher.score())
-        matcher.next()
-    if docnums:
-        found = np.asarray(docnums, np.int64)
-        into.scores[found] += np.asarray(scores, np.float64) * boost
-        into.matched[found] = True
+def _term_scores(
+    reader: Any, arrays: ScoringArrays, index: int, field: str, text: str, postings: _Postings
+) -> Floats:
+    frequencies = postings.frequencies
+    norms = arrays.norms(reader, index, field)[postings.docnums]
+    idf = arrays.idf(reader, field, text)
+    # The formula of whoosh.scoring.bm25, for every posting at once.
+    return idf * ((frequencies * (BM25_K1 + 1)) / (frequencies + norms))
+
+
+def _phrase_scores(
+    query: Any, reader: Any, arrays: ScoringArrays, index: int
+) -> tuple[Ints, Floats]:
+    """Documents with the phrase's words next to each other, in order, and their scores.
+
+    Whoosh scores a phrase match as the sum of its words' BM25 scores in the document (its
+    phrase matcher wraps the intersection of the words' matchers).
+    """
+    field = query.fieldname
+    words = list(query.words)
+    postings = [arrays.postings(reader, index, field, word) for word in words]
+    candidates = postings[0].docnums if postings else np.zeros(0, np.int64)
+    for other in postings[1:]:
+        candidates = np.intersect1d(candidates, other.docnums, assume_unique=True)
+    if len(words) > 1 and len(candidates):
+        candidates = _adjacent(_leaf(reader, index), field, words, candidates)
+    scores = np.zeros(len(candidates), np.float64)
+    for word, found in zip(words, postings, strict=True):
+        at = np.searchsorted(found.docnums, candidates)
+        picked = _Postings(candidates, found.frequencies[at])
+        scores += _term_scores(reader, arrays, index, field, word, picked)
+    return candidates, scores
+
+
+def _adjacent(leaf: Any, field: str, words: list[str], candidates: Ints) -> Ints:
+    # Only documents with every word are read, one position list per word and document.
+    matchers = [getattr(m, "child", m) for m in (leaf.postings(field, w) for w in words)]
+    positions = _positions_decoder(leaf.schema[field].format)
+    kept: list[int] = []
+    for docnum in candidates.tolist():
+        starts: set[int] | None = None
+        for offset, matcher in enumerate(matchers):
+            matcher.skip_to(docnum)
+            found = positions(matcher.value())
+            if offset:
+                found = [position - offset for position in found]
+            starts = set(found) if starts is None else starts.intersection(found)
+            if not starts:
+                break
+        if starts:
+            kept.append(docnum)
+    return np.asarray(kept, np.int64)
+
+
+def _positions_decoder(format_: Any) -> Callable[[bytes], Iterable[int]]:
+    if type(format_) is not Positions:
+        return cast(Callable[[bytes], Iterable[int]], format_.decode_positions)
+
+    def decode(value: bytes) -> Iterable[int]:
+        # Positions.decode_positions, with the running sum in C: a pickled list of gaps after
+        # a 4-byte count, its final STOP opcode left off.
+        return accumulate(pickle.loads(value[4:] + b"."))  # noqa: S301 (our own index)
+
+    return decode
 
 
 class ArrayResults(Results):  # type: ignore[misc]  # Whoosh is untyped

@@ -6,6 +6,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from indexer.errors import ArticleNotFoundError, QueryError
@@ -195,7 +196,8 @@ def _rank_text(
 ) -> Ranking:
     fields = searcher.schema.names()
     spelling_off = uses_operators(text, fields)
-    did_you_mean = None if spelling_off else suggest(searcher, text, options.synonyms.words)
+    words = partial(arrays.words, searcher.reader())
+    did_you_mean = None if spelling_off else suggest(searcher, text, options.synonyms.words, words)
     if not is_plain(text, fields):
         parsed = parse_query(text, parser, options.max_query_length)
         return Ranking(parsed, run(parsed, limit), did_you_mean)

@@ -88,6 +88,20 @@ def test_array_scores_equal_whoosh_scores(searcher: Any, limit: int | None) -> N
         assert ours.docs() == set(searcher.search(plain, limit=None).docs())
 
 
+def test_phrases_match_and_score_as_in_whoosh(searcher: Any) -> None:
+    arrays = ScoringArrays(searcher)
+    rng = random.Random(8)
+    matched = 0
+    for _ in range(30):
+        field = rng.choice([CONTENT_FIELD, "title"])
+        phrase = wq.Phrase(field, rng.sample(WORDS, rng.choice([1, 2, 2, 3])), boost=0.5)
+        assert supported(phrase, searcher.schema)
+        ours = search_arrays(searcher, phrase, None, arrays)
+        _same_ranking(ours, searcher.search(phrase, limit=None))
+        matched += len(ours)
+    assert matched > 30
+
+
 def test_synonym_groups_score_the_best_alternative(searcher: Any) -> None:
     arrays = ScoringArrays(searcher)
     alternatives = [wq.Term(CONTENT_FIELD, "botox"), wq.Phrase(CONTENT_FIELD, ["jaw", "pain"])]
