@@ -97,25 +97,31 @@ def _read_postings(leaf: Any, field: str, text: str) -> _Postings:
     matcher = getattr(matcher, "child", matcher)
     ids: list[Any] = []
     weights: list[Any] = []
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_read_weights"):
-        # Whoosh's own block reader (W3LeafMatcher): a whole block of postings at a time.
+    if hasattr(matcher, "_read_data") and not getattr(matcher, "_byteids", True):
+        # Whoosh's own block reader (W3LeafMatcher): a whole block of postings at a time,
+        # decoded with NumPy. A block holds its document numbers as gaps from the previous
+        # one (the first from 0), and its weights as an array, one float for all, or None
+        # when every weight is 1.
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.append(matcher._ids)
-            weights.append(matcher._weights)
+            matcher._read_data()
+            gaps, block_weights = matcher._data[0], matcher._data[1]
+            count = matcher._blocklength
+            ids.append(np.cumsum(np.asarray(gaps, np.int64)))
+            if block_weights is None:
+                weights.append(np.ones(count, np.float64))
+            elif isinstance(block_weights, float):
+                weights.append(np.full(count, block_weights, np.float64))
+            else:
+                weights.append(np.asarray(block_weights, np.float64))
             matcher._next_block()
     else:
         while matcher.is_active():
-            ids.append((matcher.id(),))
-            weights.append((matcher.weight(),))
+            ids.append(np.asarray([matcher.id()], np.int64))
+            weights.append(np.asarray([matcher.weight()], np.float64))
             matcher.next()
     if not ids:
-        return _Postings(np.zeros(0, np.int64), np.zeros(0, np.float64))
-    return _Postings(
-        np.concatenate([np.asarray(block, np.int64) for block in ids]),
-        np.concatenate([np.asarray(block, np.float64) for block in weights]),
-    )
+        return _EMPTY
+    return _Postings(np.concatenate(ids), np.concatenate(weights))
 
 
 class _Segment:
