@@ -182,6 +182,7 @@ def run_benchmark(args: argparse.Namespace, log: Callable[[str], None]) -> dict[
             "index_docs_per_s": round(docs_per_s, 1),
             "index_seconds": round(build["seconds"], 2),
             "index_peak_rss_mb": round(build["peak_rss_mb"], 1),
+            "index_peak_tree_rss_mb": build.get("peak_tree_rss_mb"),
             "index_mb": round(_folder_mb(index_dir), 1),
             "index_reused": bool(build.get("reused")),
         }
@@ -228,6 +229,7 @@ _ROWS: tuple[tuple[str, tuple[str, ...], bool, str], ...] = (
     ("update 10 changed articles, s", ("update_10_seconds",), False, "{:.2f}"),
     ("index size, MB", ("index_mb",), False, "{:.1f}"),
     ("index build peak memory, MB", ("index_peak_rss_mb",), False, "{:.0f}"),
+    ("index build peak memory, all processes, MB", ("index_peak_tree_rss_mb",), False, "{:.0f}"),
     ("search p50, ms (1 client)", ("p50_ms",), False, "{:.1f}"),
     ("search p95, ms (1 client)", ("p95_ms",), False, "{:.1f}"),
     ("search p99, ms (1 client)", ("p99_ms",), False, "{:.1f}"),

@@ -7,6 +7,7 @@ import multiprocessing
 import random
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -166,33 +167,33 @@ def test_update_index_after_a_parallel_build_is_incremental(
     )
 
 
-def test_update_index_parallel_build_strict_keeps_the_index(
-    big_corpus: Path, built: dict[str, tuple[Path, BuildReport]], tmp_path: Path
+def _interrupt(done: int, total: int) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "result"),
+    [
+        ({"strict": True}, StrictModeError, "failed"),
+        ({"on_progress": _interrupt}, KeyboardInterrupt, "interrupted"),
+    ],
+)
+def test_update_index_parallel_build_that_fails_keeps_the_live_generation(
+    big_corpus: Path,
+    built: dict[str, tuple[Path, BuildReport]],
+    tmp_path: Path,
+    options: dict[str, Any],
+    error: type[BaseException],
+    result: str,
 ) -> None:
     index_dir = tmp_path / "index"
     shutil.copytree(built["parallel"][0], index_dir)
     live = current_generation(index_dir)
-    with pytest.raises(StrictModeError):
-        update_index(big_corpus, index_dir, full=True, strict=True, processes=2)
-    assert current_generation(index_dir) == live
-    assert not list(index_dir.glob(".building-*"))
-
-
-def test_update_index_parallel_build_interrupted_keeps_the_live_generation(
-    big_corpus: Path, built: dict[str, tuple[Path, BuildReport]], tmp_path: Path
-) -> None:
-    index_dir = tmp_path / "index"
-    shutil.copytree(built["single"][0], index_dir)
-    live = current_generation(index_dir)
-
-    def interrupt(done: int, total: int) -> None:
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        update_index(big_corpus, index_dir, full=True, processes=2, on_progress=interrupt)
+    with pytest.raises(error):
+        update_index(big_corpus, index_dir, full=True, processes=2, **options)
     assert current_generation(index_dir) == live
     assert not list(index_dir.glob(".building-*"))
     assert multiprocessing.active_children() == []
     last = read_status(index_dir).last_build
     assert last is not None
-    assert last.result == "interrupted"
+    assert last.result == result
