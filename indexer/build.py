@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import whoosh.index
+from whoosh.filedb.filestore import FileStorage
 
 from indexer.articles import Article, article_id_for, corpus_files
 from indexer.changes import RACY_NS, Change, file_state, scan_corpus
@@ -188,7 +189,10 @@ class _Build:
             if base is None:
                 return cls(index_dir, build_dir, whoosh.index.create_in(str(build_dir), schema))
             link_generation(index_dir, base, build_dir)
-            return cls(index_dir, build_dir, whoosh.index.open_dir(str(build_dir)))
+            # No mmap, as in storage.open_generation: Whoosh would copy every mapped segment part
+            # it opens into memory, and update_document opens every segment's terms to delete.
+            storage = FileStorage(str(build_dir), supports_mmap=False)
+            return cls(index_dir, build_dir, storage.open_index())
         except BaseException:
             discard(build_dir)
             raise
