@@ -21,7 +21,7 @@ from indexer.settings import Settings
 from indexer.status import read_status
 from indexer.storage import current_generation, open_current
 from search_api.app import create_app
-from tests.conftest import search_body, write_article
+from tests.conftest import run_medsearch, search_body, write_article
 
 ARTICLES = PARALLEL_MIN_ARTICLES + 20
 _VOCABULARY = (
@@ -197,3 +197,10 @@ def test_update_index_parallel_build_that_fails_keeps_the_live_generation(
     last = read_status(index_dir).last_build
     assert last is not None
     assert last.result == result
+
+
+def test_medsearch_index_processes_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
+    done = run_medsearch("index", "--index", str(tmp_path / "index"), "--processes", "65")
+    assert done.returncode == 2
+    assert "argument --processes: 65 is not between 0 and 64" in done.stderr
+    assert not (tmp_path / "index").exists()
