@@ -178,21 +178,25 @@ def run_benchmark(args: argparse.Namespace, log: Callable[[str], None]) -> dict[
             record.write_text(json.dumps(build))
         docs_per_s = build["documents"] / build["seconds"]
         log(f"  {engine}: indexed {build['documents']} in {build['seconds']:.1f} s")
-        runs = _search_passes(engine, index_dir, QueryPlan(distinct), args, repeated, log)
-        one = runs[f"workers_{args.workers[0]}"]
         figures["engines"][engine] = {
             "index_docs_per_s": round(docs_per_s, 1),
-            "p50_ms": one["clients_1"]["p50_ms"],
-            "p95_ms": one["clients_1"]["p95_ms"],
-            "p99_ms": one["clients_1"]["p99_ms"],
-            "qps_8_clients": one.get("clients_8", {}).get("qps"),
-            "rss_mb": one["peak_rss_mb"],
             "index_seconds": round(build["seconds"], 2),
             "index_peak_rss_mb": round(build["peak_rss_mb"], 1),
+            "index_peak_tree_rss_mb": build.get("peak_tree_rss_mb"),
             "index_mb": round(_folder_mb(index_dir), 1),
             "index_reused": bool(build.get("reused")),
-            "runs": runs,
         }
+        if not args.build_only:
+            runs = _search_passes(engine, index_dir, QueryPlan(distinct), args, repeated, log)
+            one = runs[f"workers_{args.workers[0]}"]
+            figures["engines"][engine] |= {
+                "p50_ms": one["clients_1"]["p50_ms"],
+                "p95_ms": one["clients_1"]["p95_ms"],
+                "p99_ms": one["clients_1"]["p99_ms"],
+                "qps_8_clients": one.get("clients_8", {}).get("qps"),
+                "rss_mb": one["peak_rss_mb"],
+                "runs": runs,
+            }
         # Keep what is measured so far: a run of the largest sizes can take an hour.
         _save(figures, args)
     originals = _change_articles(paths, CHANGED_ARTICLES)
@@ -225,6 +229,7 @@ _ROWS: tuple[tuple[str, tuple[str, ...], bool, str], ...] = (
     ("update 10 changed articles, s", ("update_10_seconds",), False, "{:.2f}"),
     ("index size, MB", ("index_mb",), False, "{:.1f}"),
     ("index build peak memory, MB", ("index_peak_rss_mb",), False, "{:.0f}"),
+    ("index build peak memory, all processes, MB", ("index_peak_tree_rss_mb",), False, "{:.0f}"),
     ("search p50, ms (1 client)", ("p50_ms",), False, "{:.1f}"),
     ("search p95, ms (1 client)", ("p95_ms",), False, "{:.1f}"),
     ("search p99, ms (1 client)", ("p99_ms",), False, "{:.1f}"),
@@ -359,9 +364,11 @@ def plot(results_dir: Path, out: Path) -> Path | None:
 
 
 def _save(figures: dict[str, Any], args: argparse.Namespace) -> None:
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     text = json.dumps(figures, indent=2)
-    (RESULTS_DIR / f"performance-{args.size}.json").write_text(text)
+    if not args.build_only:
+        # The plot is drawn from these files, which must hold search figures.
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        (RESULTS_DIR / f"performance-{args.size}.json").write_text(text)
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(text)
@@ -405,6 +412,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="search indexes left in --workdir by an earlier run, with that run's build figures",
     )
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="measure full builds and the incremental update only, no search (no plot)",
+    )
     parser.add_argument("--plot", type=Path, default=RESULTS_DIR / "latency-vs-size.png")
     return parser.parse_args(argv)
 
@@ -430,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(args.workdir, ignore_errors=True)
     _save(figures, args)
     print(markdown_table(figures))
-    drawn = plot(RESULTS_DIR, args.plot)
+    drawn = None if args.build_only else plot(RESULTS_DIR, args.plot)
     if drawn is not None:
         log(f"plot: {drawn}")
     return 0

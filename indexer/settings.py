@@ -28,6 +28,12 @@ class Settings(BaseModel):
     host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="Number of uvicorn worker processes.")
+    index_processes: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Processes a full build of 400 or more articles uses; 0 means one per core.",
+    )
     snippet_words: int = Field(
         default=30, ge=5, le=200, description="About how many words a result snippet holds."
     )
