@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from indexer.errors import ArticleNotFoundError, QueryError
 from indexer.schema import CONTENT_FIELD, PROSE_FIELDS, stored_date, stored_tags
+from indexer.segments import one_segment_unions
 from indexer.settings import Settings
 from indexer.synonyms import Synonyms
 from search_api.array_scoring import (
@@ -199,7 +200,10 @@ def _rank_text(
     words = partial(arrays.words, searcher.reader())
     did_you_mean = None if spelling_off else suggest(searcher, text, options.synonyms.words, words)
     if not is_plain(text, fields):
-        parsed = parse_query(text, parser, options.max_query_length)
+        # Queries Whoosh matches itself add up scores as over a single segment (see segments.py).
+        parsed = one_segment_unions(
+            parse_query(text, parser, options.max_query_length), searcher.doc_count_all()
+        )
         return Ranking(parsed, run(parsed, limit), did_you_mean)
     require_words(text)
     terms = query_terms(text, searcher.schema[CONTENT_FIELD].analyzer)
