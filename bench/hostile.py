@@ -29,6 +29,9 @@ PASTE = (
     "cardiovascular events cancer incidence mortality adjusted analyses " * 6
 )[:1000]
 
+# Two-letter words, each a different term: the most terms a query of the default length holds.
+MANY_WORDS = [a + b for a in "abcdefghijklmnopqrstuvwxyz" for b in "abcdefghijklmnopqrstuvwxyz"]
+
 
 @dataclass(frozen=True)
 class Probe:
@@ -55,6 +58,8 @@ PROBES: tuple[Probe, ...] = (
         _q(" ".join(f"{a}{b}*" for a in "abcdefghij" for b in "aeiou" * 4)[:999]),
     ),
     Probe("1,000-char pasted abstract", _q(PASTE)),
+    Probe("333 different words (as many as 1,000 chars hold)", _q(" ".join(MANY_WORDS)[:1000])),
+    Probe("250 words joined by OR", _q(" OR ".join(MANY_WORDS[:250])[:1000])),
     Probe("10,000-char query", _q("migraine " * 1111)),
     Probe("parentheses 16 deep", _q("(" * 16 + "migraine" + ")" * 16)),
     Probe("parentheses 400 deep", _q("(" * 400 + "migraine" + ")" * 400)),
