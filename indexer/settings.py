@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 ENV_PREFIX = "MEDSEARCH_"
 # Shorter tokens can be guessed; 16 random characters are out of reach of any brute force.
 MIN_ADMIN_TOKEN_LENGTH = 16
+# uvicorn's levels, less `trace`: that one logs every request's query string, whatever
+# MEDSEARCH_LOG_QUERIES says.
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 class Settings(BaseModel):
@@ -124,6 +127,19 @@ class Settings(BaseModel):
     log_level: str = Field(
         default="info", description="uvicorn log level: critical, error, warning, info or debug."
     )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        # An unknown level would otherwise fail inside uvicorn's logging setup with a traceback.
+        level = value.strip().lower()
+        if level not in LOG_LEVELS:
+            raise ValueError(
+                f"{value!r} is not a log level; use {', '.join(LOG_LEVELS[:-1])} or "
+                f"{LOG_LEVELS[-1]} (trace is refused: it logs every query string)"
+            )
+        return level
+
     cors_origins: tuple[str, ...] = Field(
         default=(),
         description="Origins whose pages may call the API from a browser (the search widget), "
