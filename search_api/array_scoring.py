@@ -14,6 +14,7 @@ tied scores is Whoosh's too (better score first, then lower document number). An
 
 from __future__ import annotations
 
+import logging
 import pickle
 import threading
 from collections import OrderedDict
@@ -30,9 +31,11 @@ from whoosh.formats import Positions
 from whoosh.searching import Results
 from whoosh.util.numeric import byte_to_length
 
-from indexer.schema import BM25_B, BM25_K1, MedsearchBM25
+from indexer.schema import BM25_B, BM25_K1, CONTENT_FIELD, MedsearchBM25
 from search_api.query_limits import QueryBudget
 from search_api.snapshot_cache import SnapshotCache, reader_key
+
+logger = logging.getLogger("medsearch")
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -44,6 +47,8 @@ _LENGTH_OF_BYTE: Floats = np.array([0.0] + [float(byte_to_length(b)) for b in ra
 # Postings kept in memory per index snapshot, in bytes. Popular words are asked for again and
 # again (every query about "diabetes" reads its postings); a posting costs 12 bytes here.
 POSTINGS_CACHE_BYTES = 48 * 1024 * 1024
+# Postings of the most frequent words read ahead per snapshot, beside the recently used ones.
+WARM_BYTES = 32 * 1024 * 1024
 # Whoosh's Or stops building a tree of matchers past this many clauses; so do we.
 _MAX_CLAUSES = 1024
 
@@ -180,6 +185,38 @@ class ScoringArrays:
         self._frequencies: dict[str, dict[str, float]] = {}
         self._build_lock = threading.Lock()
         self._words: dict[tuple[str, str], list[str]] = {}
+        # Postings of the most frequent words, read ahead by `warm` and never dropped.
+        self._pinned: dict[tuple[int, str, str], _Postings] = {}
+
+    def warm(self, index: Any, field: str, budget: int) -> None:
+        """Read the postings of `field`'s most frequent words ahead, up to `budget` bytes.
+
+        Frequent words have the longest posting lists, the slowest to read, and they come up in
+        most queries (and among feedback words); reading them once when a snapshot is first
+        searched (as Solr's and Elasticsearch's warmers do) keeps them off every first query.
+        Reads through its own reader: the requests' readers belong to their threads.
+        """
+        try:
+            with index.reader() as reader:
+                by_frequency = sorted(
+                    ((info.doc_frequency(), text) for text, info in reader.iter_field(field)),
+                    reverse=True,
+                )
+                held = 0
+                for frequency, text in by_frequency:
+                    # Document numbers and term frequencies: 16 bytes a posting.
+                    held += 16 * frequency
+                    if held > budget:
+                        break
+                    word = text.decode("utf-8")
+                    for number in range(len(self.segments)):
+                        leaf = _leaf(reader, number)
+                        self._pinned[(number, field, word)] = (
+                            _read_postings(leaf, field, word) if (field, word) in leaf else _EMPTY
+                        )
+                self.collection_frequencies(reader, field)
+        except Exception:  # warming only saves time: searches read what they need themselves
+            logger.warning("could not read postings ahead for %s", field, exc_info=True)
 
     def postings(self, reader: Any, index: int, field: str, text: str) -> _Postings:
         """The postings of `text` in `field` of segment `index`, from memory when recently used.
@@ -187,6 +224,9 @@ class ScoringArrays:
         `reader` is the asking searcher's own reader, read only when the postings are not held.
         """
         key = (index, field, text)
+        found = self._pinned.get(key)
+        if found is not None:
+            return found
         with self._lock:
             found = self._postings.get(key)
             if found is not None:
@@ -464,11 +504,28 @@ def _best(scores: Floats, docnums: Ints, limit: int | None) -> Ints:
 
 
 def arrays_for(searcher: Any, cache: SnapshotCache | None) -> ScoringArrays:
-    """The scoring arrays of the snapshot `searcher` reads, shared through `cache` when given."""
+    """The scoring arrays of the snapshot `searcher` reads, shared through `cache` when given.
+
+    A snapshot's first search starts reading its most frequent words' postings in the
+    background (see `ScoringArrays.warm`).
+    """
     if cache is None:
         return ScoringArrays(searcher)
+
+    def build() -> ScoringArrays:
+        arrays = ScoringArrays(searcher)
+        index = getattr(searcher, "_ix", None)
+        if index is not None:
+            threading.Thread(
+                target=arrays.warm,
+                args=(index, CONTENT_FIELD, WARM_BYTES),
+                name="medsearch-warm",
+                daemon=True,
+            ).start()
+        return arrays
+
     key: Hashable = ("scoring-arrays", reader_key(searcher.reader()))
-    return cache.get(key, "arrays", lambda: ScoringArrays(searcher))
+    return cache.get(key, "arrays", build)
 
 
 def scores_like_whoosh(searcher: Any) -> bool:

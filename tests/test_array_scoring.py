@@ -167,3 +167,21 @@ def test_word_counts_equal_the_analyzer_tokens() -> None:
     assert words is not None
     text = "What's the dose? Vitamin D 1.5 mg, twice: headaches, HEADACHE and e.coli co-trimoxazole"
     assert words.counts(text) == Counter(token.text for token in analyzer(text))
+
+
+def test_warming_pins_the_most_frequent_words_and_keeps_scores(searcher: Any) -> None:
+    reader = searcher.reader()
+    frequencies = sorted(
+        ((info.doc_frequency(), text.decode()) for text, info in reader.iter_field(CONTENT_FIELD)),
+        reverse=True,
+    )
+    # Room for exactly the three most frequent words.
+    budget = 16 * sum(frequency for frequency, _ in frequencies[:3])
+    warmed = ScoringArrays(searcher)
+    warmed.warm(searcher._ix, CONTENT_FIELD, budget)
+    assert {word for _, _, word in warmed._pinned} == {word for _, word in frequencies[:3]}
+    cold = ScoringArrays(searcher)
+    for query in _queries(random.Random(4)):
+        plain = _without_dismax(query)
+        ours = search_arrays(searcher, plain, 10, warmed)
+        assert ours.top_n == search_arrays(searcher, plain, 10, cold).top_n
