@@ -3,7 +3,10 @@
 Starts `medsearch serve` on a loopback port over an existing index (a large one shows the
 difference: see `bench.big_corpus`), sends each hostile request a few times, and after each one
 an ordinary query to check that the worker still answers. Reports median and worst latency per
-input and the ratio of the median to an ordinary query measured in the same run.
+input and the ratio of the median to an ordinary query measured in the same run. The server runs
+without its result cache, so every repeat does the work again (the cache keeps complete answers
+only, so a cached ordinary query would be compared with uncached hostile ones), after one
+untimed warm-up query.
 
     python -m bench.hostile --index /tmp/big-index [--repeat 5]
 """
@@ -28,6 +31,11 @@ PASTE = (
     "associated lower risk chronic disease cohort women followed years dietary questionnaire "
     "cardiovascular events cancer incidence mortality adjusted analyses " * 6
 )[:1000]
+
+# Two-letter words, each a different term: the most terms a query of the default length holds.
+MANY_WORDS = [a + b for a in "abcdefghijklmnopqrstuvwxyz" for b in "abcdefghijklmnopqrstuvwxyz"]
+
+UNCACHED = {"MEDSEARCH_RESULT_CACHE_SIZE": "0"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ PROBES: tuple[Probe, ...] = (
         _q(" ".join(f"{a}{b}*" for a in "abcdefghij" for b in "aeiou" * 4)[:999]),
     ),
     Probe("1,000-char pasted abstract", _q(PASTE)),
+    Probe("333 different words (as many as 1,000 chars hold)", _q(" ".join(MANY_WORDS)[:1000])),
+    Probe("250 words joined by OR", _q(" OR ".join(MANY_WORDS[:250])[:1000])),
     Probe("10,000-char query", _q("migraine " * 1111)),
     Probe("parentheses 16 deep", _q("(" * 16 + "migraine" + ")" * 16)),
     Probe("parentheses 400 deep", _q("(" * 400 + "migraine" + ")" * 400)),
@@ -91,6 +101,8 @@ def run(url: str, repeat: int, timeout: float = 60) -> list[str]:
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     reference: list[float] = []
     rows: list[tuple[str, str, float, float, str]] = []
+    # The first search of a worker opens its searchers and loads the synonyms; not a hostile cost.
+    timed_get(host, port, ORDINARY, timeout)
     for probe in PROBES:
         statuses: set[int] = set()
         seconds: list[float] = []
@@ -137,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with (
         tempfile.TemporaryDirectory() as workdir,
-        running_server(args.index, Path(workdir)) as server,
+        running_server(args.index, Path(workdir), env=UNCACHED) as server,
     ):
         for line in run(server.url, args.repeat, args.timeout):
             print(line)

@@ -348,8 +348,10 @@ def _stop_when(stop: threading.Event, indexer: threading.Thread, least: float, m
 async def _update_visible(url: str) -> bool:
     """Whether the last update's articles are found and the ones it deleted are gone."""
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        added = await _search(client, "updatemarker2")
-        deleted = await _search(client, "updatemarker1")
+        # Quoted, so only the marker counts: on 1,000 articles or more a plain query is widened
+        # with related words from its best matches, and `total` counts those matches too.
+        added = await _search(client, '"updatemarker2"')
+        deleted = await _search(client, '"updatemarker1"')
     return added[:2] == (200, ARTICLES_PER_UPDATE) and deleted[:2] == (200, 0)
 
 

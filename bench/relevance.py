@@ -32,6 +32,7 @@ from indexer.errors import ArticleError, QueryError
 from indexer.jsonl import iter_jsonl
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
+from search_api.array_scoring import ScoringArrays
 from search_api.live_index import LiveIndex
 from search_api.search import SearchOptions, rank
 from search_api.synonym_source import load_synonyms
@@ -107,9 +108,11 @@ def run_ours(
         build_index_from_articles(articles, index_dir)
         # The API's own searcher: the same index class, weighting and generation handling.
         with LiveIndex(index_dir).searcher() as searcher:
+            # What the API keeps per index snapshot between searches.
+            arrays = ScoringArrays(searcher)
             for query_id, text in queries.items():
                 try:
-                    ranking = rank(searcher, parser, text, DEPTH, options)
+                    ranking = rank(searcher, parser, text, DEPTH, options, arrays=arrays)
                 except QueryError:
                     # The API answers 400 here; the query is scored as finding nothing.
                     refused += 1

@@ -12,9 +12,10 @@ other analyzer, or call options the fast path does not cover, go through the cha
 
 from __future__ import annotations
 
+import pickle
 import re
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any
@@ -43,6 +44,7 @@ class WordTerms:
         expression = tokenizer.expression
         self.finditer: Callable[[str], Iterator[Any]] = expression.finditer
         self._filters = filters
+        self._lock = threading.Lock()
         self._memo: dict[str, str | None] = {}
         # The words seen so far that analyze to each term, for finding a query's words.
         self._words_of: defaultdict[str, set[str]] = defaultdict(set)
@@ -59,21 +61,39 @@ class WordTerms:
         found = self._memo.get(word, _MISSING)
         if found is not _MISSING:
             return found  # type: ignore[return-value]
-        token = Token(positions=False, chars=True, removestops=True, mode="")
-        token.text = word
-        token.boost = 1.0
-        token.stopped = False
-        token.startchar, token.endchar = 0, len(word)
-        stream: Any = iter((token,))
-        for item in self._filters:
-            stream = item(stream)
-        texts = [t.text for t in stream]
-        term = texts[0] if texts else None
-        if len(self._memo) < MAX_MEMO_WORDS:
-            if term is not None:
-                self._words_of[term].add(word)
-            self._memo[word] = term
+        # Searchers in several threads share a memo (see WordwiseAnalyzer._setup), and the
+        # filters (the stemmer's own cache among them) are not made for concurrent use.
+        with self._lock:
+            token = Token(positions=False, chars=True, removestops=True, mode="")
+            token.text = word
+            token.boost = 1.0
+            token.stopped = False
+            token.startchar, token.endchar = 0, len(word)
+            stream: Any = iter((token,))
+            for item in self._filters:
+                stream = item(stream)
+            texts = [t.text for t in stream]
+            term = texts[0] if texts else None
+            if len(self._memo) < MAX_MEMO_WORDS:
+                if term is not None:
+                    self._words_of[term].add(word)
+                self._memo[word] = term
         return term
+
+    def counts(self, text: str) -> Counter[str]:
+        """How many times each term occurs in `text` (what the analyzer would index)."""
+        words = (
+            # A gap, then the word and the pattern's own groups (see _spans_by_split).
+            self._splitter.split(text)[1 :: self._splitter.groups + 1]
+            if self._splitter is not None
+            else [match.group() for match in self.finditer(text)]
+        )
+        counts: Counter[str] = Counter()
+        for word, count in Counter(words).items():
+            term = self.term(word)
+            if term is not None:
+                counts[term] += count
+        return counts
 
     def spans(self, text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
         """(start, end, term) of every word of `text` whose term is one of `terms`."""
@@ -180,7 +200,14 @@ class WordwiseAnalyzer(CompositeAnalyzer):  # type: ignore[misc]  # Whoosh is un
         parts = _wordwise_parts(CompositeAnalyzer(*self.items))
         if parts is None:
             raise ValueError(f"not a word-by-word analyzer chain: {self.items!r}")
-        self.words = WordTerms(*parts)
+        # Every searcher unpickles its own copy of the schema: chains that pickle the same
+        # share one memo, so what one request analyzed, the next one's searcher knows.
+        key = pickle.dumps(self.items)
+        with _shared_lock:
+            words = _shared_words.get(key)
+            if words is None:
+                words = _shared_words[key] = WordTerms(*parts)
+        self.words = words
 
     def __getstate__(self) -> dict[str, Any]:
         # The index's table of contents pickles the schema: keep the chain, not the memo.
@@ -234,6 +261,8 @@ def wordwise(analyzer: Any) -> Any:
     return WordwiseAnalyzer(*analyzer.items)
 
 
+_shared_words: dict[bytes, WordTerms] = {}
+_shared_lock = threading.Lock()
 _mappers: dict[int, tuple[Any, WordTerms | None]] = {}
 _mappers_lock = threading.Lock()
 

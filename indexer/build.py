@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import whoosh.index
+from whoosh.filedb.filestore import FileStorage
 
-from indexer.articles import Article, corpus_files
-from indexer.changes import RACY_NS, Change, scan_corpus
+from indexer.articles import Article, article_id_for, corpus_files
+from indexer.changes import RACY_NS, Change, file_state, scan_corpus
 from indexer.errors import (
     ArticleError,
     CorpusNotFoundError,
@@ -31,6 +32,7 @@ from indexer.errors import (
 )
 from indexer.locks import WriterLock
 from indexer.manifest import FileState, Manifest, read_manifest, schema_fingerprint, write_manifest
+from indexer.parallel import PARALLEL_MIN_ARTICLES, build_in_parallel, default_processes
 from indexer.schema import article_to_document, build_schema
 from indexer.status import (
     MAX_ERRORS,
@@ -104,6 +106,7 @@ def build_index(
     wait: bool = False,
     on_progress: ProgressCallback | None = None,
     on_skip: Callable[[ArticleError], None] | None = None,
+    processes: int = 0,
 ) -> BuildReport:
     """Index every article below `corpus_dir` into a new generation and make it live."""
     return update_index(
@@ -114,6 +117,7 @@ def build_index(
         wait=wait,
         on_progress=on_progress,
         on_skip=on_skip,
+        processes=processes,
     )
 
 
@@ -128,21 +132,30 @@ def update_index(
     on_progress: ProgressCallback | None = None,
     on_skip: Callable[[ArticleError], None] | None = None,
     on_wait: Callable[[], None] | None = None,
+    processes: int = 0,
 ) -> BuildReport:
     """Make the index match the corpus: add new files, re-index changed ones, delete gone ones.
 
     With `full`, or when there is no usable index yet (none, unreadable, or built with another
-    schema), every article is indexed afresh. When nothing changed, nothing is written and the
-    live generation stays. Raises IndexBusyError if another update runs and `wait` is False;
-    `lock` is a writer lock the caller already holds. Progress is recorded in the index folder
-    for `GET /admin/status`.
+    schema), every article is indexed afresh: by `processes` processes at once (0: one per
+    core) when there are at least PARALLEL_MIN_ARTICLES files. When nothing changed, nothing is
+    written and the live generation stays. Raises IndexBusyError if another update runs and
+    `wait` is False; `lock` is a writer lock the caller already holds. Progress is recorded in
+    the index folder for `GET /admin/status`.
     """
     if not corpus_dir.is_dir():
         raise CorpusNotFoundError(corpus_dir)
     held = lock or WriterLock.acquire(index_dir, wait=wait, on_wait=on_wait)
     with held:
         # Listed under the lock: a writer that waited must see the corpus as it is now.
-        run = _Run(corpus_dir, index_dir, corpus_files(corpus_dir), full=full, strict=strict)
+        run = _Run(
+            corpus_dir,
+            index_dir,
+            corpus_files(corpus_dir),
+            full=full,
+            strict=strict,
+            processes=processes or default_processes(),
+        )
         record_start(index_dir, run.record("running"))
         try:
             report = run.execute(on_progress, on_skip)
@@ -176,7 +189,10 @@ class _Build:
             if base is None:
                 return cls(index_dir, build_dir, whoosh.index.create_in(str(build_dir), schema))
             link_generation(index_dir, base, build_dir)
-            return cls(index_dir, build_dir, whoosh.index.open_dir(str(build_dir)))
+            # No mmap, as in storage.open_generation: Whoosh would copy every mapped segment part
+            # it opens into memory, and update_document opens every segment's terms to delete.
+            storage = FileStorage(str(build_dir), supports_mmap=False)
+            return cls(index_dir, build_dir, storage.open_index())
         except BaseException:
             discard(build_dir)
             raise
@@ -196,16 +212,7 @@ class _Build:
     def finish(self, manifest: Manifest) -> str:
         """Commit, check, and publish the build; return the new generation's name."""
         self.writer.commit()
-        documents = self.index.doc_count()
-        if documents != len(manifest.files):
-            # Index and manifest must agree, or later updates would go wrong; never publish that.
-            raise IndexCorruptError(
-                self.index_dir,
-                f"an update produced {documents} documents where {len(manifest.files)} were "
-                "expected; the index was not changed",
-            )
-        write_manifest(self.build_dir, manifest)
-        return publish(self.index_dir, self.build_dir)
+        return _publish_checked(self.index_dir, self.build_dir, self.index.doc_count(), manifest)
 
     def abort(self) -> None:
         """Throw the build away."""
@@ -218,13 +225,21 @@ class _Run:
     """One update, from the writer lock being taken to the new generation going live."""
 
     def __init__(
-        self, corpus_dir: Path, index_dir: Path, paths: list[Path], *, full: bool, strict: bool
+        self,
+        corpus_dir: Path,
+        index_dir: Path,
+        paths: list[Path],
+        *,
+        full: bool,
+        strict: bool,
+        processes: int = 1,
     ) -> None:
         self.corpus_dir = corpus_dir
         self.index_dir = index_dir
         self.paths = paths
         self.full = full
         self.strict = strict
+        self.processes = processes
         self.started_at = now()
         self.started = time.perf_counter()
         self.mode: BuildMode = "full" if full else "incremental"
@@ -241,6 +256,8 @@ class _Run:
         fingerprint = schema_fingerprint(schema)
         base, manifest, reason = self._choose_base(fingerprint)
         self.mode = "incremental" if manifest is not None else "full"
+        if base is None and self.processes > 1 and len(self.paths) >= PARALLEL_MIN_ARTICLES:
+            return self._build_in_parallel(fingerprint, reason, on_progress, on_skip)
         indexed = manifest.files if manifest is not None else {}
         trusted_before = manifest.scanned_at_ns - RACY_NS if manifest is not None else 0
         scanned_at_ns = time.time_ns()
@@ -304,6 +321,61 @@ class _Run:
             documents=len(files),
         )
 
+    def _build_in_parallel(
+        self,
+        fingerprint: str,
+        reason: str,
+        on_progress: ProgressCallback | None,
+        on_skip: Callable[[ArticleError], None] | None,
+    ) -> BuildReport:
+        """A full build by several processes (indexer.parallel), with the same checks and report."""
+        scanned_at_ns = time.time_ns()
+        # Stated and hashed before the processes read the files: a file changed meanwhile then
+        # looks changed to the next update, which re-indexes it, instead of looking indexed.
+        states = {path: file_state(path) for path in self.paths}
+        build_dir = new_build_dir(self.index_dir)
+        try:
+            self.skipped = build_in_parallel(
+                self.paths,
+                self.corpus_dir,
+                build_dir,
+                processes=self.processes,
+                limitmb=WRITER_MEMORY_MB,
+                on_progress=on_progress,
+                on_skip=on_skip,
+            )
+            if self.strict and self.skipped:
+                raise StrictModeError(len(self.skipped))
+            skipped_paths = {error.path for error in self.skipped}
+            files = {
+                article_id_for(path, self.corpus_dir): states[path] or _missing_state()
+                for path in self.paths
+                if path not in skipped_paths
+            }
+            if not files:
+                raise EmptyCorpusError(self.corpus_dir, len(self.skipped))
+            documents = whoosh.index.open_dir(str(build_dir)).doc_count()
+            manifest = Manifest(
+                schema_fingerprint=fingerprint,
+                corpus_dir=str(self.corpus_dir.resolve()),
+                scanned_at_ns=scanned_at_ns,
+                files=files,
+            )
+            generation = _publish_checked(self.index_dir, build_dir, documents, manifest)
+        except BaseException:
+            discard(build_dir)
+            raise
+        return BuildReport(
+            indexed=len(files),
+            skipped=self.skipped,
+            seconds=time.perf_counter() - self.started,
+            generation=generation,
+            mode="full",
+            reason=reason,
+            added=list(files),
+            documents=len(files),
+        )
+
     def _choose_base(self, fingerprint: str) -> tuple[str | None, Manifest | None, str]:
         """The generation to update and its manifest, or why there is none and a full build."""
         if self.full:
@@ -364,6 +436,25 @@ class _Run:
                 "errors": [*record.errors, reason][-MAX_ERRORS:],
             }
         )
+
+
+def _publish_checked(index_dir: Path, build_dir: Path, documents: int, manifest: Manifest) -> str:
+    """Write the manifest and publish a committed build whose document count matches it."""
+    if documents != len(manifest.files):
+        # Index and manifest must agree, or later updates would go wrong; never publish that.
+        raise IndexCorruptError(
+            index_dir,
+            f"an update produced {documents} documents where {len(manifest.files)} were "
+            "expected; the index was not changed",
+        )
+    write_manifest(build_dir, manifest)
+    return publish(index_dir, build_dir)
+
+
+def _missing_state() -> FileState:
+    # A file that vanished between the listing and the hashing yet was indexed: recorded as
+    # unknown, so the next update looks at it again.
+    return FileState(size=-1, mtime_ns=-1, sha256="")
 
 
 def _error_line(error: ArticleError) -> str:

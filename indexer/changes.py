@@ -87,6 +87,16 @@ def _compare(
     return Change("updated" if previous else "added", article_id, path, state, article)
 
 
+def file_state(path: Path) -> FileState | None:
+    """Size, modification time and SHA-256 of a file, or None if it cannot be read."""
+    try:
+        stat = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return FileState(size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=digest)
+
+
 def _sha256(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()

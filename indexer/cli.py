@@ -58,8 +58,26 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="if another update is running, wait for it to finish instead of failing",
     )
+    parser.add_argument(
+        "--processes",
+        type=_process_count,
+        default=None,
+        metavar="N",
+        help="processes a full build of 400 or more articles uses; 0 means one per core "
+        f"(default: ${Settings.env_var('index_processes')} or 0)",
+    )
     # A descriptor holding the writer lock, inherited from the API process that started this one.
     parser.add_argument("--lock-fd", type=int, default=None, help=argparse.SUPPRESS)
+
+
+def _process_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= count <= 64:
+        raise argparse.ArgumentTypeError(f"{count} is not between 0 and 64")
+    return count
 
 
 class ProgressBar:
@@ -115,6 +133,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
                 on_progress=progress.update,
                 on_skip=report_skip,
                 on_wait=report_wait,
+                processes=settings.index_processes if args.processes is None else args.processes,
             )
     except KeyboardInterrupt:
         progress.clear_line()

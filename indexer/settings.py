@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 ENV_PREFIX = "MEDSEARCH_"
 # Shorter tokens can be guessed; 16 random characters are out of reach of any brute force.
 MIN_ADMIN_TOKEN_LENGTH = 16
+# uvicorn's levels, less `trace`: that one logs every request's query string, whatever
+# MEDSEARCH_LOG_QUERIES says.
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 class Settings(BaseModel):
@@ -28,6 +31,12 @@ class Settings(BaseModel):
     host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="Number of uvicorn worker processes.")
+    index_processes: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Processes a full build of 400 or more articles uses; 0 means one per core.",
+    )
     snippet_words: int = Field(
         default=30, ge=5, le=200, description="About how many words a result snippet holds."
     )
@@ -118,6 +127,19 @@ class Settings(BaseModel):
     log_level: str = Field(
         default="info", description="uvicorn log level: critical, error, warning, info or debug."
     )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        # An unknown level would otherwise fail inside uvicorn's logging setup with a traceback.
+        level = value.strip().lower()
+        if level not in LOG_LEVELS:
+            raise ValueError(
+                f"{value!r} is not a log level; use {', '.join(LOG_LEVELS[:-1])} or "
+                f"{LOG_LEVELS[-1]} (trace is refused: it logs every query string)"
+            )
+        return level
+
     cors_origins: tuple[str, ...] = Field(
         default=(),
         description="Origins whose pages may call the API from a browser (the search widget), "

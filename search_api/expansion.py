@@ -13,13 +13,16 @@ A query that uses syntax is searched exactly as written.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from whoosh import classify
 from whoosh import query as wq
 
+from indexer.analysis import word_terms_for
 from indexer.schema import CONTENT_FIELD, FIELD_BOOSTS, TEXT_FIELDS
 from indexer.synonyms import Synonyms, Terms
 
@@ -91,21 +94,67 @@ def plain_query(weights: Mapping[str, float], extra: Sequence[Any] = ()) -> Any:
 
 
 def feedback_weights(
-    searcher: Any, results: Any, terms: Sequence[str], how_many: int
+    searcher: Any,
+    results: Any,
+    terms: Sequence[str],
+    how_many: int,
+    frequency: Callable[[str], float] | None = None,
 ) -> dict[str, float]:
     """Term weights after feedback: the typed terms reweighted, plus up to `how_many` new ones.
 
     Bo1 scores every word of the best matches by how much more often it occurs there than in
-    the whole collection; scores are normalized so the best word scores 1.
+    the whole collection; scores are normalized so the best word scores 1. `frequency` gives a
+    term's count in the collection (memoized by the caller); by default the reader is asked.
     """
-    expander = classify.Expander(searcher.reader(), CONTENT_FIELD, model=classify.Bo1Model)
+    reader = searcher.reader()
+    if frequency is None:
+        frequency = partial(_reader_frequency, reader)
+    analyzer = searcher.schema[CONTENT_FIELD].analyzer
+    words = word_terms_for(analyzer)
+    in_top: Counter[str] = Counter()
     for hit in results[:FEEDBACK_DOCUMENTS]:
         stored = hit.fields()
-        expander.add_text("\n".join(stored.get(field) or "" for field in TEXT_FIELDS))
-    scored = dict(expander.expanded_terms(how_many + len(terms), normalize=True))
+        text = "\n".join(stored.get(field) or "" for field in TEXT_FIELDS)
+        in_top.update(
+            words.counts(text)
+            if words is not None
+            else Counter(token.text for token in analyzer(text))
+        )
+    scored = _bo1(in_top, frequency, reader.doc_count_all(), how_many + len(terms))
     weights = {term: 1.0 + FEEDBACK_WEIGHT * scored.get(term, 0.0) for term in terms}
     for term, score in sorted(scored.items(), key=lambda item: (-item[1], item[0])):
         if len(weights) >= len(terms) + how_many:
             break
         weights.setdefault(term, FEEDBACK_WEIGHT * score)
     return weights
+
+
+def _reader_frequency(reader: Any, term: str) -> float:
+    key = (CONTENT_FIELD, term)
+    return float(reader.frequency(*key)) if key in reader else 0.0
+
+
+def _bo1(
+    in_top: Counter[str], frequency: Callable[[str], float], documents: int, number: int
+) -> dict[str, float]:
+    # Bo1 as whoosh.classify.Expander computes it (same scores, normalization and order),
+    # with the collection frequencies from `frequency`.
+    total = sum(in_top.values())
+    if not total:
+        return {}
+    scored: list[tuple[float, str]] = []
+    best = 0.0
+    for term, weight in in_top.items():
+        in_collection = frequency(term)
+        if not in_collection:
+            continue
+        share = in_collection / documents
+        score = weight * math.log((1.0 + share) / share, 2) + math.log(1.0 + share, 2)
+        best = max(best, score)
+        scored.append((score, term))
+    if not best:
+        return {}
+    share = best / documents
+    norm = (best * math.log((1.0 + share) / share) + math.log(1.0 + share)) / math.log(2.0)
+    ranked = sorted(((score / norm, term) for score, term in scored), key=lambda x: (-x[0], x[1]))
+    return {term: score for score, term in ranked[:number]}

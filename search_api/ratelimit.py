@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from search_api.middleware import send_error
 
 LIMITED_PATHS = frozenset({"/search", "/suggest"})
+# `/articles/{id}/related` runs a search too (the article's key terms), so it is limited alike.
+RELATED_PREFIX, RELATED_SUFFIX = "/articles/", "/related"
 # Buckets kept at most; the least recently seen address is forgotten first (and so starts
 # again with a full bucket), which bounds memory whatever addresses arrive.
 MAX_CLIENTS = 50_000
@@ -63,6 +65,13 @@ class TokenBucketLimiter:
         return (1.0 - bucket.tokens) / self.rate
 
 
+def is_limited(path: str) -> bool:
+    """Whether requests to `path` run a search, and so count against the client's rate."""
+    return path in LIMITED_PATHS or (
+        path.startswith(RELATED_PREFIX) and path.endswith(RELATED_SUFFIX)
+    )
+
+
 def client_key(host: str) -> str:
     """The bucket a client address falls in: IPv4 addresses alone, IPv6 by their /64 network."""
     try:
@@ -87,7 +96,7 @@ class RateLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the bucket of the request's client for the limited paths."""
-        if scope["type"] != "http" or scope["path"] not in LIMITED_PATHS:
+        if scope["type"] != "http" or not is_limited(scope["path"]):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")

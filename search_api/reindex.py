@@ -23,6 +23,7 @@ from indexer.status import BuildRecord, now, read_status
 # The child needs a second or two to import its libraries before it records that it started.
 START_TIMEOUT_SECONDS = 60.0
 _POLL_SECONDS = 0.05
+STDERR_FD = 2
 
 
 class IndexerStartError(MedsearchError):
@@ -59,7 +60,13 @@ def start_reindex(corpus_dir: Path, index_dir: Path, *, full: bool) -> BuildReco
     environment = {k: v for k, v in os.environ.items() if k != Settings.env_var("admin_token")}
     try:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-            command, pass_fds=[lock.fileno()], stdin=subprocess.DEVNULL, env=environment
+            command,
+            pass_fds=[lock.fileno()],
+            stdin=subprocess.DEVNULL,
+            # The server's stdout is the request log, one JSON line per request; the indexer's
+            # summary goes beside uvicorn's own messages on stderr instead.
+            stdout=STDERR_FD,
+            env=environment,
         )
     finally:
         # The child holds the lock from here on; it is released when the child exits.

@@ -116,7 +116,7 @@ def search_articles(
 @router.get(
     "/articles/{article_id:path}/related",
     response_model=RelatedResponse,
-    responses={**ERRORS, 404: {"model": ErrorResponse}},
+    responses={**ERRORS, 404: {"model": ErrorResponse}, **RATE_LIMITED},
 )
 def read_related(
     article_id: ArticleIdPath,

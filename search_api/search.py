@@ -6,12 +6,22 @@ import dataclasses
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from indexer.errors import ArticleNotFoundError, QueryError
 from indexer.schema import CONTENT_FIELD, PROSE_FIELDS, stored_date, stored_tags
+from indexer.segments import one_segment_unions
 from indexer.settings import Settings
 from indexer.synonyms import Synonyms
+from search_api.array_scoring import (
+    ArrayResults,
+    ScoringArrays,
+    arrays_for,
+    scores_like_whoosh,
+    search_arrays,
+    supported,
+)
 from search_api.counting import count_matches
 from search_api.expansion import (
     FEEDBACK_DOCUMENTS,
@@ -154,33 +164,46 @@ def rank(
     limit: int | None,
     options: SearchOptions,
     execute: Execute | None = None,
+    arrays: ScoringArrays | None = None,
 ) -> Ranking:
     """The best `limit` articles for `query_text`; the API pages them, benchmarks score them.
 
     `execute` runs each Whoosh query (default: a plain search); filters and the recency boost
-    come in through it. When the query finds nothing and a spelling correction exists, the
-    correction is searched instead and the ranking says so (`corrected`).
+    come in through it; `arrays` holds what is remembered of this index snapshot between
+    searches (made afresh when not given). When the query finds nothing and a spelling
+    correction exists, the correction is searched instead and the ranking says so (`corrected`).
     """
-    run = execute or (lambda query, count: searcher.search(query, limit=count, terms=False))
+    arrays = arrays or ScoringArrays(searcher)
+    run = execute or _plain_run(searcher, arrays)
     text = without_question_marks(check_query_text(query_text, options.max_query_length))
-    ranking = _rank_text(searcher, parser, text, limit, options, run)
+    ranking = _rank_text(searcher, parser, text, limit, options, run, arrays)
     # Synonyms can match a typo by accident ("migrane" stems like the brand Migranal), so what
     # counts is whether the words as typed found anything.
     if ranking.did_you_mean and (len(ranking.results) == 0 or not ranking.words_found):
-        retry = _rank_text(searcher, parser, ranking.did_you_mean, limit, options, run)
+        retry = _rank_text(searcher, parser, ranking.did_you_mean, limit, options, run, arrays)
         if len(retry.results) > 0:
             return dataclasses.replace(retry, did_you_mean=ranking.did_you_mean, corrected=True)
     return ranking
 
 
 def _rank_text(
-    searcher: Any, parser: Any, text: str, limit: int | None, options: SearchOptions, run: Execute
+    searcher: Any,
+    parser: Any,
+    text: str,
+    limit: int | None,
+    options: SearchOptions,
+    run: Execute,
+    arrays: ScoringArrays,
 ) -> Ranking:
     fields = searcher.schema.names()
     spelling_off = uses_operators(text, fields)
-    did_you_mean = None if spelling_off else suggest(searcher, text, options.synonyms.words)
+    words = partial(arrays.words, searcher.reader())
+    did_you_mean = None if spelling_off else suggest(searcher, text, options.synonyms.words, words)
     if not is_plain(text, fields):
-        parsed = parse_query(text, parser, options.max_query_length)
+        # Queries Whoosh matches itself add up scores as over a single segment (see segments.py).
+        parsed = one_segment_unions(
+            parse_query(text, parser, options.max_query_length), searcher.doc_count_all()
+        )
         return Ranking(parsed, run(parsed, limit), did_you_mean)
     require_words(text)
     terms = query_terms(text, searcher.schema[CONTENT_FIELD].analyzer)
@@ -194,10 +217,23 @@ def _rank_text(
     if first.scored_length() < 2:
         # One article cannot show which of its words are about the topic.
         return Ranking(query, first, did_you_mean, words_found=found)
-    weights = feedback_weights(searcher, first, terms, options.feedback_terms)
+    frequencies = arrays.collection_frequencies(reader, CONTENT_FIELD)
+    weights = feedback_weights(
+        searcher, first, terms, options.feedback_terms, lambda term: frequencies.get(term, 0.0)
+    )
     widened = plain_query(weights, synonyms)
     # Snippets highlight the reader's words and synonyms, never the feedback words.
     return Ranking(query, run(widened, limit), did_you_mean, words_found=found)
+
+
+def _plain_run(searcher: Any, arrays: ScoringArrays) -> Execute:
+    # Without a runner (benchmarks): no filters or time limit, but the same scoring as the API.
+    def execute(query: Any, count: int | None) -> Any:
+        if not (scores_like_whoosh(searcher) and supported(query, searcher.schema)):
+            return searcher.search(query, limit=count, terms=False)
+        return search_arrays(searcher, query, count, arrays)
+
+    return execute
 
 
 def ranked_ids(
@@ -229,6 +265,9 @@ def _newest_first(searcher: Any, items: list[tuple[float, int]]) -> _Ranked:
 
 def _from_results(results: Any, filtered: bool) -> _Ranked:
     items = [(float(score), docnum) for score, docnum in results.top_n]
+    if isinstance(results, ArrayResults):
+        # Every match was scored, so the total is known (filters included).
+        return _Ranked(items, len(results), results.docs)
     # len(results) counts every match, not only the `limit` best, by running the query again one
     # document at a time (within the time limit); word queries without a filter are counted from
     # posting blocks instead. A count cut short by the time limit may be below the hits in hand.
@@ -240,12 +279,18 @@ class _LimitedRunner:
     """Runs each query of one search within the search's budget, expansions bounded once."""
 
     def __init__(
-        self, searcher: Any, budget: QueryBudget, min_hits: int, allowed: set[int] | None
+        self,
+        searcher: Any,
+        budget: QueryBudget,
+        min_hits: int,
+        allowed: set[int] | None,
+        arrays: ScoringArrays,
     ) -> None:
         self.searcher = searcher
         self.budget = budget
         self.min_hits = min_hits
         self.allowed = allowed
+        self.arrays = arrays
         self._bounded: dict[int, Any] = {}
 
     def bounded(self, query: Any) -> Any:
@@ -261,9 +306,14 @@ class _LimitedRunner:
         """An `execute` for `rank` that scores with `scorer` (plain or recency-boosted)."""
 
         def execute(query: Any, count: int | None) -> Any:
+            bounded = self.bounded(query)
+            if scores_like_whoosh(scorer) and supported(bounded, scorer.schema):
+                return search_arrays(
+                    scorer, bounded, count, self.arrays, budget=self.budget, allowed=self.allowed
+                )
             return limited_search(
                 scorer,
-                self.bounded(query),
+                bounded,
                 count,
                 self.budget,
                 min_hits=self.min_hits,
@@ -315,7 +365,8 @@ def search(
     allowed = allowed_docnums(searcher, wanted.filters)
     terms: frozenset[str] = frozenset()
     ranking: Ranking | None = None
-    runner = _LimitedRunner(searcher, budget, per_page, allowed)
+    arrays = arrays_for(searcher, cache)
+    runner = _LimitedRunner(searcher, budget, per_page, allowed, arrays)
     if (query_text is not None and query_text.strip()) or allowed is None:
         if allowed is not None and not allowed:
             # Whoosh takes an empty `filter=` set to mean no filter at all.
@@ -329,6 +380,7 @@ def search(
                 None,
                 options,
                 runner.run(searcher),
+                arrays,
             )
             ranked = _newest_first(
                 searcher, [(float(score), docnum) for score, docnum in ranking.results.top_n]
@@ -347,6 +399,7 @@ def search(
                 page * per_page,
                 options,
                 runner.run(scorer),
+                arrays,
             )
             ranked = _from_results(ranking.results, allowed is not None)
         if ranking is not None:

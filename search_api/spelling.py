@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Set
+from collections.abc import Callable, Iterable, Set
 from typing import Any
+
+from whoosh.support.levenshtein import distance
 
 from indexer.schema import CONTENT_FIELD, STOP_WORDS
 
@@ -25,8 +27,28 @@ def _most_frequent(reader: Any, spell_field: str, candidates: list[str]) -> str 
     return best
 
 
-def correction(reader: Any, analyzer: Any, spell_field: str, word: str) -> str | None:
-    """The indexed word `word` was probably meant to be, or None when it is fine as typed."""
+# The indexed words of a field that start with a prefix (one letter here).
+Words = Callable[[str, str], Iterable[str]]
+
+
+def _within(words: Words, spell_field: str, word: str, most: int) -> list[str]:
+    # reader.terms_within(..., prefix=1), without computing the edit distance of words whose
+    # length alone puts them too far.
+    return [
+        candidate
+        for candidate in words(spell_field, word[:1])
+        if abs(len(candidate) - len(word)) <= most and distance(candidate, word, limit=most) <= most
+    ]
+
+
+def correction(
+    reader: Any, analyzer: Any, spell_field: str, word: str, words: Words | None = None
+) -> str | None:
+    """The indexed word `word` was probably meant to be, or None when it is fine as typed.
+
+    `words` lists a field's words by prefix (remembered per index snapshot by the caller).
+    """
+    words = words or (lambda field, prefix: _decoded(reader, field, prefix))
     if (spell_field, word) in reader:
         return None
     stems = [token.text for token in analyzer(word)]
@@ -43,23 +65,31 @@ def correction(reader: Any, analyzer: Any, spell_field: str, word: str) -> str |
             spell_field,
             [
                 candidate
-                for candidate in reader.terms_within(spell_field, word, 1, prefix=1)
+                for candidate in _within(words, spell_field, word, 1)
                 if candidate not in inflected
                 and [token.text for token in analyzer(candidate)] == [word]
             ],
         )
-    for distance in (1, 2) if len(word) >= TWO_EDITS_FROM_LENGTH else (1,):
+    for edits in (1, 2) if len(word) >= TWO_EDITS_FROM_LENGTH else (1,):
         # Misspellings rarely change the first letter; requiring it also keeps the search fast.
-        candidates = list(reader.terms_within(spell_field, word, distance, prefix=1))
+        candidates = _within(words, spell_field, word, edits)
         if candidates:
             return _most_frequent(reader, spell_field, candidates)
     return None
 
 
-def suggest(searcher: Any, text: str, vocabulary: Set[str] = frozenset()) -> str | None:
+def _decoded(reader: Any, field: str, prefix: str) -> Iterable[str]:
+    from_bytes = reader.schema[field].from_bytes
+    return (from_bytes(text) for text in reader.expand_prefix(field, prefix))
+
+
+def suggest(
+    searcher: Any, text: str, vocabulary: Set[str] = frozenset(), words: Words | None = None
+) -> str | None:
     """`text` with each unknown word of 5+ letters replaced by the likeliest indexed word.
 
-    Words in `vocabulary` (those of the synonym lists) count as known.
+    Words in `vocabulary` (those of the synonym lists) count as known; `words` lists indexed
+    words by prefix (see `correction`).
     """
     schema = searcher.schema
     field = schema[CONTENT_FIELD]
@@ -78,7 +108,7 @@ def suggest(searcher: Any, text: str, vocabulary: Set[str] = frozenset()) -> str
             return word
         if lower in STOP_WORDS or lower in vocabulary:
             return word
-        fixed = correction(reader, analyzer, spell_field, lower)
+        fixed = correction(reader, analyzer, spell_field, lower, words)
         if fixed is None:
             return word
         changed = True

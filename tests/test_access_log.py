@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,19 @@ def test_logs_never_hold_the_admin_token(
     assert SECRET not in caplog.text
 
 
+def _wait_for_last_build(url: str, auth: dict[str, str]) -> dict[str, Any]:
+    """Poll /admin/status until no update runs; return the last build's record."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(f"{url}/admin/status", headers=auth)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status: dict[str, Any] = json.load(response)
+        if status["running"] is None:
+            return dict(status["last_build"])
+        time.sleep(0.1)
+    raise AssertionError("the update did not finish within 60 s")
+
+
 def test_serve_process_logs_json_lines_and_hides_server(
     corpus_dir: Path, index_dir: Path, tmp_path: Path
 ) -> None:
@@ -84,13 +98,20 @@ def test_serve_process_logs_json_lines_and_hides_server(
             assert response.status == 200
         with urllib.request.urlopen(reindex, timeout=10) as response:
             assert response.status == 202
+        finished = _wait_for_last_build(server.url, auth)
+    assert finished["result"] == "succeeded"
     assert "server" not in headers
     assert headers["x-content-type-options"] == "nosniff"
-    records = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
-    assert [(r["method"], r["path"], r["status"], r["hits"]) for r in records][-2:] == [
+    # Every line of stdout is a request: the indexer's summary went to stderr.
+    records = [json.loads(line) for line in server.log_lines()]
+    polls = ("/health", "/admin/status")
+    assert [
+        (r["method"], r["path"], r["status"], r["hits"]) for r in records if r["path"] not in polls
+    ] == [
         ("GET", "/search", 200, 2),
         ("POST", "/admin/reindex", 202, None),
     ]
+    assert finished["summary"] in server.stderr.read_text()
     output = server.stdout.read_text() + server.stderr.read_text()
     assert "migraine" not in output
     assert SECRET not in output

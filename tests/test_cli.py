@@ -119,6 +119,16 @@ def test_cli_bad_setting_exits_2(tmp_path: Path) -> None:
     assert result.stderr.startswith("error: MEDSEARCH_PORT: Input should be a valid integer")
 
 
+@pytest.mark.parametrize("level", ["verbose", "trace"])
+def test_cli_unknown_log_level_exits_2_without_traceback(level: str) -> None:
+    result = run_medsearch("serve", env={"MEDSEARCH_LOG_LEVEL": level})
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: MEDSEARCH_LOG_LEVEL: Value error, {level!r} is not a log level; use critical, "
+        "error, warning, info or debug (trace is refused: it logs every query string)\n"
+    )
+
+
 def test_cli_serve_without_index_says_how_to_build(tmp_path: Path) -> None:
     result = run_medsearch("serve", "--index", str(tmp_path / "missing"))
     assert result.returncode == 1

@@ -87,6 +87,14 @@ def test_search_over_rate_is_429_with_retry_after(limited_client: TestClient) ->
     }
 
 
+def test_related_articles_share_the_search_rate(limited_client: TestClient) -> None:
+    limited_client.get("/search", params={"q": "botox"})
+    related = "/articles/migraine-basics/related"
+    statuses = [limited_client.get(related).status_code for _ in range(2)]
+    assert statuses == [200, 429]
+    assert limited_client.get(related).headers["retry-after"] == "1"
+
+
 def test_rate_limit_leaves_other_routes_alone(limited_client: TestClient) -> None:
     for _ in range(3):
         limited_client.get("/search", params={"q": "botox"})

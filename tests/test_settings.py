@@ -27,6 +27,10 @@ def test_settings_from_env_rejects_bad_values() -> None:
         Settings.from_env({"MEDSEARCH_SNIPPET_WORDS": "0"})
 
 
+def test_settings_log_level_is_lower_cased() -> None:
+    assert Settings.from_env({"MEDSEARCH_LOG_LEVEL": " WARNING "}).log_level == "warning"
+
+
 def test_settings_every_field_has_a_description() -> None:
     assert [n for n, f in Settings.model_fields.items() if not f.description] == []
 
