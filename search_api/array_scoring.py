@@ -49,6 +49,8 @@ _LENGTH_OF_BYTE: Floats = np.array([0.0] + [float(byte_to_length(b)) for b in ra
 POSTINGS_CACHE_BYTES = 48 * 1024 * 1024
 # Postings of the most frequent words read ahead per snapshot, beside the recently used ones.
 WARM_BYTES = 32 * 1024 * 1024
+# Shorter posting lists take about as long to find as to read: they are read when asked for.
+WARM_MIN_DOCUMENTS = 100
 # Whoosh's Or stops building a tree of matchers past this many clauses; so do we.
 _MAX_CLAUSES = 1024
 
@@ -206,7 +208,7 @@ class ScoringArrays:
                 for frequency, text in by_frequency:
                     # Document numbers and term frequencies: 16 bytes a posting.
                     held += 16 * frequency
-                    if held > budget:
+                    if held > budget or frequency < WARM_MIN_DOCUMENTS:
                         break
                     word = text.decode("utf-8")
                     for number in range(len(self.segments)):
