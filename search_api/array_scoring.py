@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,8 @@ from search_api.query_limits import QueryBudget
 from search_api.snapshot_cache import SnapshotCache, reader_key
 
 logger = logging.getLogger("medsearch")
+K = TypeVar("K")
+V = TypeVar("V")
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -245,18 +247,25 @@ class ScoringArrays:
                     self._held -= dropped.size
         return read
 
+    def _remember(self, table: dict[K, V], key: K, compute: Callable[[], V]) -> V:
+        # Computed outside the lock (reads go through the caller's reader); two threads may
+        # both compute a value, which is harmless: it is the same value.
+        with self._lock:
+            found = table.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                table[key] = found
+        return found
+
     def idf(self, reader: Any, field: str, text: str) -> float:
         """MedsearchBM25's inverse document frequency of the term over the whole snapshot."""
-        key = (field, text)
-        with self._lock:
-            found = self._idf.get(key)
-        if found is None:
-            documents = self.doc_count
-            frequency = reader.doc_frequency(field, text)
-            found = float(np.log(1 + (documents - frequency + 0.5) / (frequency + 0.5)))
-            with self._lock:
-                self._idf[key] = found
-        return found
+
+        def compute() -> float:
+            documents, frequency = self.doc_count, reader.doc_frequency(field, text)
+            return float(np.log(1 + (documents - frequency + 0.5) / (frequency + 0.5)))
+
+        return self._remember(self._idf, (field, text), compute)
 
     def collection_frequencies(self, reader: Any, field: str) -> dict[str, float]:
         """How many times each term of `field` occurs in the whole snapshot.
@@ -277,31 +286,23 @@ class ScoringArrays:
 
     def words(self, reader: Any, field: str, prefix: str) -> list[str]:
         """The field's words that start with `prefix` (did-you-mean looks through them)."""
-        key = (field, prefix)
-        with self._lock:
-            found = self._words.get(key)
-        if found is None:
-            from_bytes = reader.schema[field].from_bytes
-            found = [from_bytes(text) for text in reader.expand_prefix(field, prefix)]
-            with self._lock:
-                self._words[key] = found
-        return found
+        from_bytes = reader.schema[field].from_bytes
+        return self._remember(
+            self._words,
+            (field, prefix),
+            lambda: [from_bytes(text) for text in reader.expand_prefix(field, prefix)],
+        )
 
     def norms(self, reader: Any, index: int, field: str) -> Floats:
         """BM25's length normalisation K1 * (1 - B + B * length / average) per document."""
-        key = (index, field)
-        with self._lock:
-            found = self._norms.get(key)
-        if found is None:
+
+        def compute() -> Floats:
             # As Whoosh's searcher: total length over every document, deleted ones included.
             average = reader.field_length(field) / (self.doc_count or 1) or 1
-            lengths = _LENGTH_OF_BYTE[
-                self.segments[index].length_bytes(_leaf(reader, index), field)
-            ]
-            found = BM25_K1 * ((1 - BM25_B) + BM25_B * lengths / average)
-            with self._lock:
-                self._norms[key] = found
-        return found
+            stored = self.segments[index].length_bytes(_leaf(reader, index), field)
+            return BM25_K1 * ((1 - BM25_B) + BM25_B * _LENGTH_OF_BYTE[stored] / average)
+
+        return self._remember(self._norms, (index, field), compute)
 
 
 def _leaf(reader: Any, index: int) -> Any:
