@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import queue
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ def _index_share(
     number: int, paths: list[str], corpus_dir: str, shard_dir: str, limitmb: int, messages: Any
 ) -> None:
     """Worker: index `paths` into a new index in `shard_dir`, reporting through `messages`."""
+    _exit_with_parent()
     try:
         writer = whoosh.index.create_in(shard_dir, build_schema()).writer(limitmb=limitmb)
         done = 0
@@ -70,6 +72,21 @@ def _index_share(
         messages.put(("done", number, None))
     except BaseException as exc:  # the parent reports it; a worker has no one else to tell
         messages.put(("error", number, f"{type(exc).__name__}: {exc}"))
+
+
+def _exit_with_parent() -> None:
+    # A build killed with SIGKILL (or by the OOM killer) cannot stop its workers. Without this,
+    # each would finish its share and then wait for ever to hand its last messages to a parent
+    # that is gone; instead it stops as soon as the parent's sentinel says the parent died.
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="medsearch-parent-watch", daemon=True).start()
 
 
 def _join_shards(shard_dirs: list[Path], build_dir: Path) -> None:
