@@ -217,9 +217,13 @@ def _rank_text(
     if first.scored_length() < 2:
         # One article cannot show which of its words are about the topic.
         return Ranking(query, first, did_you_mean, words_found=found)
-    frequencies = arrays.collection_frequencies(reader, CONTENT_FIELD)
+    statistics = arrays.statistics(reader, CONTENT_FIELD)
     weights = feedback_weights(
-        searcher, first, terms, options.feedback_terms, lambda term: frequencies.get(term, 0.0)
+        searcher,
+        first,
+        terms,
+        options.feedback_terms,
+        lambda term: statistics.get(term, (0.0, 0))[0],
     )
     widened = plain_query(weights, synonyms)
     # Snippets highlight the reader's words and synonyms, never the feedback words.

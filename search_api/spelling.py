@@ -48,7 +48,7 @@ def correction(
 
     `words` lists a field's words by prefix (remembered per index snapshot by the caller).
     """
-    words = words or (lambda field, prefix: _decoded(reader, field, prefix))
+    words = words or (lambda field, prefix: indexed_words(reader, field, prefix))
     if (spell_field, word) in reader:
         return None
     stems = [token.text for token in analyzer(word)]
@@ -78,7 +78,8 @@ def correction(
     return None
 
 
-def _decoded(reader: Any, field: str, prefix: str) -> Iterable[str]:
+def indexed_words(reader: Any, field: str, prefix: str) -> Iterable[str]:
+    """The words of `field` in the index that start with `prefix`."""
     from_bytes = reader.schema[field].from_bytes
     return (from_bytes(text) for text in reader.expand_prefix(field, prefix))
 

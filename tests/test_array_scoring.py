@@ -137,10 +137,14 @@ def test_allowed_documents_and_deletions_are_respected(tmp_path: Path) -> None:
     with writable.searcher(weighting=scoring_model()) as searcher:
         assert len(searcher.reader().leaf_readers()) == 2
         arrays = ScoringArrays(searcher)
-        # Collection frequencies are summed segment by segment, as the whole reader counts them.
-        frequencies = arrays.collection_frequencies(searcher.reader(), CONTENT_FIELD)
-        assert frequencies == {
+        # Term statistics are summed segment by segment, as the whole reader counts them.
+        statistics = arrays.statistics(searcher.reader(), CONTENT_FIELD)
+        assert {word: weight for word, (weight, _) in statistics.items()} == {
             word: searcher.reader().frequency(CONTENT_FIELD, word)
+            for word in (text.decode() for text in searcher.reader().lexicon(CONTENT_FIELD))
+        }
+        assert {word: documents for word, (_, documents) in statistics.items()} == {
+            word: searcher.reader().doc_frequency(CONTENT_FIELD, word)
             for word in (text.decode() for text in searcher.reader().lexicon(CONTENT_FIELD))
         }
         for query in _queries(random.Random(3)):
