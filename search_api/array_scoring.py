@@ -542,6 +542,10 @@ def arrays_for(searcher: Any, cache: SnapshotCache | None) -> ScoringArrays:
     return cache.get(key, "arrays", build)
 
 
-def scores_like_whoosh(searcher: Any) -> bool:
-    """Whether `searcher` ranks with the plain BM25 this module reproduces."""
-    return type(searcher.weighting) is MedsearchBM25
+def can_score(searcher: Any, query: Any) -> bool:
+    """Whether `search_arrays` scores `query` as `searcher` itself would.
+
+    The query must be `supported`, and the searcher must rank with the plain BM25 this module
+    reproduces (not, for instance, with the recency boost).
+    """
+    return type(searcher.weighting) is MedsearchBM25 and supported(query, searcher.schema)

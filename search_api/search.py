@@ -18,9 +18,8 @@ from search_api.array_scoring import (
     ArrayResults,
     ScoringArrays,
     arrays_for,
-    scores_like_whoosh,
+    can_score,
     search_arrays,
-    supported,
 )
 from search_api.counting import count_matches
 from search_api.expansion import (
@@ -233,7 +232,7 @@ def _rank_text(
 def _plain_run(searcher: Any, arrays: ScoringArrays) -> Execute:
     # Without a runner (benchmarks): no filters or time limit, but the same scoring as the API.
     def execute(query: Any, count: int | None) -> Any:
-        if not (scores_like_whoosh(searcher) and supported(query, searcher.schema)):
+        if not can_score(searcher, query):
             return searcher.search(query, limit=count, terms=False)
         return search_arrays(searcher, query, count, arrays)
 
@@ -311,7 +310,7 @@ class _LimitedRunner:
 
         def execute(query: Any, count: int | None) -> Any:
             bounded = self.bounded(query)
-            if scores_like_whoosh(scorer) and supported(bounded, scorer.schema):
+            if can_score(scorer, bounded):
                 return search_arrays(
                     scorer, bounded, count, self.arrays, budget=self.budget, allowed=self.allowed
                 )
