@@ -89,7 +89,7 @@ def supported(query: Any, schema: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class _Postings:
+class Postings:
     """One term's postings in one segment: document numbers and term frequencies."""
 
     docnums: Ints
@@ -100,10 +100,11 @@ class _Postings:
         return int(self.docnums.nbytes + self.frequencies.nbytes)
 
 
-def _read_postings(leaf: Any, field: str, text: str) -> _Postings:
+def read_postings(leaf: Any, field: str, text: str) -> Postings:
+    """A term's postings in one segment reader, deleted documents included (the term must exist)."""
     matcher = leaf.postings(field, text)
     # A segment with deletions wraps its postings in a filter that tests documents one by one;
-    # deleted documents are taken out once per query instead (see `_Segment.live`).
+    # callers take deleted documents out once instead (`_Segment.live`, `count_matches`).
     matcher = getattr(matcher, "child", matcher)
     ids: list[Any] = []
     weights: list[Any] = []
@@ -131,7 +132,7 @@ def _read_postings(leaf: Any, field: str, text: str) -> _Postings:
             matcher.next()
     if not ids:
         return _EMPTY
-    return _Postings(np.concatenate(ids), np.concatenate(weights))
+    return Postings(np.concatenate(ids), np.concatenate(weights))
 
 
 class _Segment:
@@ -183,7 +184,7 @@ class ScoringArrays:
         ]
         self._cache_bytes = cache_bytes
         self._lock = threading.Lock()
-        self._postings: OrderedDict[tuple[int, str, str], _Postings] = OrderedDict()
+        self._postings: OrderedDict[tuple[int, str, str], Postings] = OrderedDict()
         self._held = 0
         self._idf: dict[tuple[str, str], float] = {}
         self._norms: dict[tuple[int, str], Floats] = {}
@@ -191,7 +192,7 @@ class ScoringArrays:
         self._build_lock = threading.Lock()
         self._words: dict[tuple[str, str], list[str]] = {}
         # Postings of the most frequent words, read ahead by `warm` and never dropped.
-        self._pinned: dict[tuple[int, str, str], _Postings] = {}
+        self._pinned: dict[tuple[int, str, str], Postings] = {}
 
     def warm(self, index: Any, field: str, budget: int) -> None:
         """Read the postings of `field`'s most frequent words ahead, up to `budget` bytes.
@@ -219,12 +220,12 @@ class ScoringArrays:
                     for number in range(len(self.segments)):
                         leaf = _leaf(reader, number)
                         self._pinned[(number, field, term)] = (
-                            _read_postings(leaf, field, term) if (field, term) in leaf else _EMPTY
+                            read_postings(leaf, field, term) if (field, term) in leaf else _EMPTY
                         )
         except Exception:  # warming only saves time: searches read what they need themselves
             logger.warning("could not read postings ahead for %s", field, exc_info=True)
 
-    def postings(self, reader: Any, index: int, field: str, text: str) -> _Postings:
+    def postings(self, reader: Any, index: int, field: str, text: str) -> Postings:
         """The postings of `text` in `field` of segment `index`, from memory when recently used.
 
         `reader` is the asking searcher's own reader, read only when the postings are not held.
@@ -239,7 +240,7 @@ class ScoringArrays:
                 self._postings.move_to_end(key)
                 return found
         leaf = _leaf(reader, index)
-        read = _read_postings(leaf, field, text) if (field, text) in leaf else _EMPTY
+        read = read_postings(leaf, field, text) if (field, text) in leaf else _EMPTY
         with self._lock:
             if key not in self._postings and read.size <= self._cache_bytes:
                 self._postings[key] = read
@@ -320,7 +321,7 @@ def _leaf(reader: Any, index: int) -> Any:
     return reader.leaf_readers()[index][0]
 
 
-_EMPTY = _Postings(np.zeros(0, np.int64), np.zeros(0, np.float64))
+_EMPTY = Postings(np.zeros(0, np.int64), np.zeros(0, np.float64))
 
 
 class _Scores:
@@ -375,7 +376,7 @@ def _add(
 
 
 def _term_scores(
-    reader: Any, arrays: ScoringArrays, index: int, field: str, text: str, postings: _Postings
+    reader: Any, arrays: ScoringArrays, index: int, field: str, text: str, postings: Postings
 ) -> Floats:
     frequencies = postings.frequencies
     norms = arrays.norms(reader, index, field)[postings.docnums]
@@ -403,7 +404,7 @@ def _phrase_scores(
     scores = np.zeros(len(candidates), np.float64)
     for word, found in zip(words, postings, strict=True):
         at = np.searchsorted(found.docnums, candidates)
-        picked = _Postings(candidates, found.frequencies[at])
+        picked = Postings(candidates, found.frequencies[at])
         scores += _term_scores(reader, arrays, index, field, word, picked)
     return candidates, scores
 

@@ -16,29 +16,16 @@ from typing import Any
 
 from whoosh import query as wq
 
+from search_api.array_scoring import read_postings
+
 Docs = set[int]
 
 
 def _term_docs(reader: Any, fieldname: str, text: Any) -> Docs:
     if (fieldname, text) not in reader:
         return set()
-    matcher = reader.postings(fieldname, text)
-    # A reader with deletions wraps the postings in a filter that tests documents one by one;
-    # read the postings beneath and take deletions out once per segment instead.
-    matcher = getattr(matcher, "child", matcher)
-    docs: Docs = set()
-    read_block = getattr(matcher, "_read_ids", None)
-    next_block = getattr(matcher, "_next_block", None)
-    if read_block is None or next_block is None:
-        docs.update(matcher.all_ids())
-        return docs
-    # Whoosh's own block reader (W3LeafMatcher): a whole block of document numbers at a time.
-    while matcher.is_active():
-        if matcher._ids is None:
-            read_block()
-        docs.update(matcher._ids)
-        next_block()
-    return docs
+    # Read a block at a time, deletions included: they are taken out once per segment below.
+    return set(read_postings(reader, fieldname, text).docnums.tolist())
 
 
 def _docs(reader: Any, query: Any) -> Docs | None:
