@@ -42,7 +42,7 @@ def test_related_shape_and_default_limit(client: TestClient) -> None:
 
 def test_related_excerpt_is_opening_words_without_summary(client: TestClient) -> None:
     body = _related(client, "cluster-headache-oxygen", limit=2)
-    assert [article["id"] for article in body["results"]] == [
+    assert _ids(body) == [
         "migraine-basics",
         "headaches-in-pregnancy",
     ]
