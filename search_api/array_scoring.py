@@ -101,7 +101,9 @@ class Postings:
 
 
 def read_postings(leaf: Any, field: str, text: str) -> Postings:
-    """A term's postings in one segment reader, deleted documents included (the term must exist)."""
+    """A term's postings in one segment reader, deleted documents included (none if absent)."""
+    if (field, text) not in leaf:
+        return _EMPTY
     matcher = leaf.postings(field, text)
     # A segment with deletions wraps its postings in a filter that tests documents one by one;
     # callers take deleted documents out once instead (`_Segment.live`, `count_matches`).
@@ -219,9 +221,7 @@ class ScoringArrays:
                         break
                     for number in range(len(self.segments)):
                         leaf = _leaf(reader, number)
-                        self._pinned[(number, field, term)] = (
-                            read_postings(leaf, field, term) if (field, term) in leaf else _EMPTY
-                        )
+                        self._pinned[(number, field, term)] = read_postings(leaf, field, term)
         except Exception:  # warming only saves time: searches read what they need themselves
             logger.warning("could not read postings ahead for %s", field, exc_info=True)
 
@@ -240,7 +240,7 @@ class ScoringArrays:
                 self._postings.move_to_end(key)
                 return found
         leaf = _leaf(reader, index)
-        read = read_postings(leaf, field, text) if (field, text) in leaf else _EMPTY
+        read = read_postings(leaf, field, text)
         with self._lock:
             if key not in self._postings and read.size <= self._cache_bytes:
                 self._postings[key] = read

@@ -22,8 +22,6 @@ Docs = set[int]
 
 
 def _term_docs(reader: Any, fieldname: str, text: Any) -> Docs:
-    if (fieldname, text) not in reader:
-        return set()
     # Read a block at a time, deletions included: they are taken out once per segment below.
     return set(read_postings(reader, fieldname, text).docnums.tolist())
 
