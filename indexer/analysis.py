@@ -35,6 +35,10 @@ _WORDWISE_FILTERS = (LowercaseFilter, StopFilter, StemFilter, CharsetFilter)
 # A memo this big covers a large site's vocabulary; past it, new words are analyzed every time.
 MAX_MEMO_WORDS = 500_000
 _MISSING = object()
+# Tokenizer patterns shaped as Whoosh's default `\w+(\.?\w+)*`, with any one character class.
+_TOKEN_SHAPE = re.compile(r"(?P<char>\\w|\[[^\]]*\])\+\((?:\?:)?\\\.\?(?P=char)\+\)\*")
+# Stemmers that only rewrite a word's ending (Snowball English, Porter2).
+_PREFIX_KEEPING_STEMMERS = frozenset({"en", "english"})
 
 
 class WordTerms:
@@ -55,6 +59,9 @@ class WordTerms:
             self._splitter = re.compile(f"({expression.pattern})", expression.flags)
         # With StopFilter(renumber=True), kept words are numbered on from the first kept one.
         self.renumber = any(isinstance(f, StopFilter) and f.renumber for f in filters)
+        self._token_at = expression.match
+        char = _prefix_safe_word_char(expression, filters)
+        self._word_char = None if char is None else re.compile(char, expression.flags)
 
     def term(self, word: str) -> str | None:
         """The term the filters make of one word as the tokenizer cut it, or None if dropped."""
@@ -99,6 +106,10 @@ class WordTerms:
         """(start, end, term) of every word of `text` whose term is one of `terms`."""
         if not terms:
             return []
+        if self._word_char is not None:
+            found = self._spans_by_prefix(text, terms, self._word_char)
+            if found is not None:
+                return found
         if self._splitter is not None:
             return self._spans_by_split(text, terms, self._splitter)
         memo_get = self._memo.get
@@ -111,6 +122,39 @@ class WordTerms:
             if term in terms:
                 found.append((match.start(), match.end(), term))
         return found
+
+    def _spans_by_prefix(
+        self, text: str, terms: frozenset[str], word_char: re.Pattern[str]
+    ) -> list[tuple[int, int, str]] | None:
+        # Only the words that start like one of the terms are analyzed, found by str.find in C:
+        # a snippet looks at a few candidates instead of cutting its whole text into words. An
+        # English stem keeps its word's beginning: the stemmer rewrites or removes endings and
+        # changes at most the stem's last two letters ("happy" -> "happi", "dying" -> "die"),
+        # so a word whose term is T starts with T less its last two letters, in any case.
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            return None  # a few letters lower-case to two ("İ"), which would shift offsets
+        is_char = word_char.match
+        term_of = self.term
+        found: dict[int, tuple[int, int, str]] = {}
+        for start in {term[: max(1, len(term) - 2)] for term in terms}:
+            position = lowered.find(start)
+            while position >= 0:
+                # A word starts where neither a word character nor a word character and a dot
+                # (which the tokenizer would have taken into the word before) come before it.
+                inside = position > 0 and (
+                    is_char(text, position - 1) is not None
+                    or (
+                        text[position - 1] == "."
+                        and position > 1
+                        and is_char(text, position - 2) is not None
+                    )
+                )
+                word = None if inside else self._token_at(text, position)
+                if word is not None and (term := term_of(word.group())) in terms:
+                    found[position] = (position, word.end(), term)
+                position = lowered.find(start, position + 1)
+        return [found[position] for position in sorted(found)]
 
     def _spans_by_split(
         self, text: str, terms: frozenset[str], splitter: re.Pattern[str]
@@ -176,6 +220,21 @@ class WordTerms:
                 token.startchar = start_char + match.start()
                 token.endchar = start_char + match.end()
             yield token
+
+
+def _prefix_safe_word_char(expression: re.Pattern[str], filters: list[Any]) -> str | None:
+    # The word character class of a tokenizer pattern shaped as Whoosh's default, `C+(\.?C+)*`,
+    # when every filter keeps a word's beginning (see WordTerms._spans_by_prefix); else None.
+    shape = _TOKEN_SHAPE.fullmatch(expression.pattern)
+    if shape is None:
+        return None
+    for item in filters:
+        if type(item) is StemFilter:
+            if item.lang not in _PREFIX_KEEPING_STEMMERS:
+                return None
+        elif type(item) not in (LowercaseFilter, StopFilter):
+            return None  # CharsetFilter folds accents: "café" gives "cafe"
+    return shape.group("char")
 
 
 def _wordwise_parts(analyzer: Any) -> tuple[Any, list[Any]] | None:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import (
@@ -25,6 +26,7 @@ from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
 from search_api.access_log import AccessLogMiddleware
 from search_api.admin import router as admin_router
+from search_api.array_scoring import warm_snapshot
 from search_api.cors import AllowListCORSMiddleware
 from search_api.live_index import LiveIndex
 from search_api.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
@@ -90,6 +92,12 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return _error(500, "Internal error; it has been logged.")
 
 
+def _warm(app: FastAPI) -> None:
+    # Before the first request: the served snapshot's frequent postings, read once.
+    with app.state.live_index.searcher() as searcher:
+        warm_snapshot(searcher, app.state.snapshot_cache)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the API for `settings`; the index is opened when the app starts."""
 
@@ -98,6 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             generation, index = app.state.live_index.current()
             logger.info("serving %s with %d documents", generation, index.doc_count())
+            await run_in_threadpool(_warm, app)
         except (IndexNotFoundError, IndexCorruptError) as error:
             # Start anyway: /health says why, and a build published later is picked up.
             logger.warning("%s", error.message)

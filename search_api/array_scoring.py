@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -54,6 +54,8 @@ POSTINGS_CACHE_BYTES = 48 * 1024 * 1024
 WARM_BYTES = 32 * 1024 * 1024
 # Shorter posting lists take about as long to find as to read: they are read when asked for.
 WARM_MIN_DOCUMENTS = 100
+# Keys of (document, position) pairs: a document's positions stay below this.
+_POSITIONS_PER_DOCUMENT = 1 << 32
 # Whoosh's Or stops building a tree of matchers past this many clauses; so do we.
 _MAX_CLAUSES = 1024
 
@@ -410,35 +412,81 @@ def _phrase_scores(
 
 
 def _adjacent(leaf: Any, field: str, words: list[str], candidates: Ints) -> Ints:
-    # Only documents with every word are read, one position list per word and document.
-    matchers = [getattr(m, "child", m) for m in (leaf.postings(field, w) for w in words)]
-    positions = _positions_decoder(leaf.schema[field].format)
-    kept: list[int] = []
-    for docnum in candidates.tolist():
-        starts: set[int] | None = None
-        for offset, matcher in enumerate(matchers):
+    # Only documents with every word are looked at, one position list per word and document.
+    format_ = leaf.schema[field].format
+    keys: Ints | None = None
+    for offset, word in enumerate(words):
+        owners, positions = _positions(format_, _values_of(leaf, field, word, candidates))
+        # (candidate number, where the phrase would start) for each place the word occurs;
+        # a start before the text's first word cannot begin the phrase.
+        starts = positions - offset
+        kept = starts >= 0
+        word_keys = np.unique(owners[kept] * _POSITIONS_PER_DOCUMENT + starts[kept])
+        keys = word_keys if keys is None else np.intersect1d(keys, word_keys, assume_unique=True)
+        if not len(keys):
+            break
+    if keys is None or not len(keys):
+        return np.zeros(0, np.int64)
+    return candidates[np.unique(keys // _POSITIONS_PER_DOCUMENT)]
+
+
+def _positions(format_: Any, values: list[bytes]) -> tuple[Ints, Ints]:
+    """Every position in `values` (one encoded list per document), with its value's number."""
+    if type(format_) is Positions and all(value.endswith(b".") for value in values):
+        # Positions.encode gives a 4-byte count, then a pickled list of gaps. The pickles,
+        # each without its STOP, between a MARK and a LIST make one pickle of a list of
+        # lists: one call into C for all of them instead of one per document.
+        joined = b"".join(value[4:-1] for value in values)
+        gaps: list[list[int]] = pickle.loads(b"(" + joined + b"l.")  # noqa: S301 (our index)
+        sizes = np.fromiter(map(len, gaps), np.int64, len(gaps))
+        flat = np.fromiter(chain.from_iterable(gaps), np.int64, int(sizes.sum()))
+        # Running sums restarted at each list: the sum so far less the sum before the list.
+        sums = np.cumsum(flat)
+        before = np.concatenate(([0], sums))[np.cumsum(sizes) - sizes]
+        positions = sums - np.repeat(before, sizes)
+    else:
+        lists = [list(format_.decode_positions(value)) for value in values]
+        sizes = np.fromiter(map(len, lists), np.int64, len(lists))
+        positions = np.fromiter(chain.from_iterable(lists), np.int64, int(sizes.sum()))
+    return np.repeat(np.arange(len(values), dtype=np.int64), sizes), positions
+
+
+def _values_of(leaf: Any, field: str, word: str, candidates: Ints) -> list[bytes]:
+    """The stored value (encoded positions) of `word` in each candidate, all of which have it."""
+    matcher = leaf.postings(field, word)
+    matcher = getattr(matcher, "child", matcher)
+    if not _block_reader(matcher):
+        values: list[bytes] = []
+        for docnum in candidates.tolist():
             matcher.skip_to(docnum)
-            found = positions(matcher.value())
-            if offset:
-                found = [position - offset for position in found]
-            starts = set(found) if starts is None else starts.intersection(found)
-            if not starts:
-                break
-        if starts:
-            kept.append(docnum)
-    return np.asarray(kept, np.int64)
+            values.append(matcher.value())
+        return values
+    # Block by block, as read_postings, reading only the blocks that hold a candidate: a
+    # block's header gives its last document number before its data is read.
+    values = []
+    done = 0
+    while matcher.is_active() and done < len(candidates):
+        upto = int(np.searchsorted(candidates, matcher._maxid, "right"))
+        if upto > done:
+            matcher._read_data()
+            docnums = np.cumsum(np.asarray(matcher._data[0], np.int64))
+            block_values = matcher._data[2]
+            at = np.searchsorted(docnums, candidates[done:upto])
+            values.extend(block_values[i] for i in at.tolist())
+            done = upto
+        matcher._next_block()
+    return values
 
 
-def _positions_decoder(format_: Any) -> Callable[[bytes], Iterable[int]]:
-    if type(format_) is not Positions:
-        return cast(Callable[[bytes], Iterable[int]], format_.decode_positions)
-
-    def decode(value: bytes) -> Iterable[int]:
-        # Positions.decode_positions, with the running sum in C: a pickled list of gaps after
-        # a 4-byte count, its final STOP opcode left off.
-        return accumulate(pickle.loads(value[4:] + b"."))  # noqa: S301 (our own index)
-
-    return decode
+def _block_reader(matcher: Any) -> bool:
+    # Whoosh's own block reader (W3LeafMatcher) over a format whose values vary in size, so a
+    # block's values are kept as one bytes string per posting.
+    fixed = matcher.format.fixed_value_size() if hasattr(matcher, "format") else 0
+    return (
+        hasattr(matcher, "_read_data")
+        and not getattr(matcher, "_byteids", True)
+        and (fixed is None or fixed < 0)
+    )
 
 
 class ArrayResults(Results):  # type: ignore[misc]  # Whoosh is untyped
@@ -522,7 +570,7 @@ def arrays_for(searcher: Any, cache: SnapshotCache | None) -> ScoringArrays:
     """The scoring arrays of the snapshot `searcher` reads, shared through `cache` when given.
 
     A snapshot's first search starts reading its most frequent words' postings in the
-    background (see `ScoringArrays.warm`).
+    background (see `ScoringArrays.warm`), unless `warm_snapshot` read them already.
     """
     if cache is None:
         return ScoringArrays(searcher)
@@ -539,8 +587,25 @@ def arrays_for(searcher: Any, cache: SnapshotCache | None) -> ScoringArrays:
             ).start()
         return arrays
 
-    key: Hashable = ("scoring-arrays", reader_key(searcher.reader()))
-    return cache.get(key, "arrays", build)
+    return cache.get(_arrays_key(searcher), "arrays", build)
+
+
+def warm_snapshot(searcher: Any, cache: SnapshotCache) -> ScoringArrays:
+    """Prepare the scoring arrays of `searcher`'s snapshot now, frequent postings read.
+
+    The API calls this before it answers its first request. Warming in the background while
+    requests come in (as later generations are) costs those requests: the warming thread holds
+    the interpreter for seconds.
+    """
+    arrays = cache.get(_arrays_key(searcher), "arrays", lambda: ScoringArrays(searcher))
+    index = getattr(searcher, "_ix", None)
+    if index is not None:
+        arrays.warm(index, CONTENT_FIELD, WARM_BYTES)
+    return arrays
+
+
+def _arrays_key(searcher: Any) -> Hashable:
+    return ("scoring-arrays", reader_key(searcher.reader()))
 
 
 def can_score(searcher: Any, query: Any) -> bool:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import bisect
+import functools
 import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from indexer.analysis import word_terms_for
 
 _WORD = re.compile(r"\S+")
-# The same words as one capturing group: re.split cuts text into gap, word, gap, ... in C.
-_WORD_SPLIT = re.compile(r"(\S+)")
+# The highest code point that is a space to `\s` (U+3000, the ideographic space).
+_LAST_SPACE = 0x3000
+Ints = npt.NDArray[np.intp]
 ELLIPSIS = "\u2026"
 # Only the start of a very long document is scanned for matches; it keeps a snippet cheap.
 SCAN_CHARS = 50_000
@@ -43,17 +46,39 @@ def find_matches(text: str, analyzer: Any, terms: frozenset[str]) -> list[_Match
     ]
 
 
+def _word_bounds(text: str) -> tuple[Ints, Ints]:
+    """Start and end offsets of the words of `text` (runs of non-space characters)."""
+    # One vector pass over the characters instead of a string per word: the text's code
+    # points, each looked up in a table of the characters `\s` matches.
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    table = _space_table()
+    space = table[np.minimum(codes, len(table) - 1)]
+    starts = ~space
+    starts[1:] &= space[:-1]
+    ends = ~space
+    ends[:-1] &= space[1:]
+    return np.flatnonzero(starts), np.flatnonzero(ends) + 1
+
+
+@functools.cache
+def _space_table() -> npt.NDArray[np.bool_]:
+    # Every code point `\s` matches is below U+3001; the last entry stands for all above.
+    table = np.zeros(_LAST_SPACE + 2, np.bool_)
+    table[[code for code in range(_LAST_SPACE + 1) if chr(code).isspace()]] = True
+    return table
+
+
 def _windows(
-    word_starts: list[int], matches: list[_Match], size: int, count: int
+    positions: list[int], matches: list[_Match], word_count: int, size: int, count: int
 ) -> list[tuple[int, list[_Match]]]:
     """Up to `count` non-overlapping `size`-word windows, best first, as (first word, matches).
 
-    Each window is the one holding the most distinct terms not shown yet, then the most matches,
-    then the earliest; later windows only look at matches that earlier ones left out.
+    `positions` are the matches' word numbers. Each window is the one holding the most distinct
+    terms not shown yet, then the most matches, then the earliest; later windows only look at
+    matches that earlier ones left out.
     """
-    positions = [bisect.bisect_right(word_starts, m.start) - 1 for m in matches]
     remaining = list(zip(matches, positions, strict=True))
-    last_start = max(0, len(word_starts) - size)
+    last_start = max(0, word_count - size)
     lead = size // 5  # a few words of context before the first match read better than none
     chosen: list[tuple[int, list[_Match]]] = []
     while remaining and len(chosen) < count:
@@ -117,20 +142,21 @@ def make_snippet(
     snippet contains a match. Without matches the snippet is the opening `words` words.
     """
     scanned = text[:SCAN_CHARS]
-    # Offsets of every word, computed in C: each word starts where the gap before it ends.
-    offsets = list(accumulate(map(len, _WORD_SPLIT.split(scanned)), initial=0))
-    word_starts = offsets[1:-1:2]
-    word_ends = offsets[2::2]
-    spans = list(zip(word_starts, word_ends, strict=True))
-    if not spans:
+    word_starts, word_ends = _word_bounds(scanned)
+    word_count = len(word_starts)
+    if not word_count:
         return "", False
     matches = find_matches(scanned, analyzer, terms)
-    windows = _windows(word_starts, matches, words, fragments) if matches else []
+    windows: list[tuple[int, list[_Match]]] = []
+    if matches:
+        found_at = np.fromiter((m.start for m in matches), np.int64, len(matches))
+        positions = (np.searchsorted(word_starts, found_at, "right") - 1).tolist()
+        windows = _windows(positions, matches, word_count, words, fragments)
     windows = sorted(windows, key=lambda window: window[0]) or [(0, [])]
     pieces: list[str] = []
     previous_end = 0
     for start, marks in windows:
-        end = min(start + words, len(spans))
+        end = min(start + words, word_count)
         rendered = " ".join(
             _render_word(
                 scanned,
@@ -139,7 +165,9 @@ def make_snippet(
                 [m for m in marks if word_start <= m.start < word_end],
                 tag,
             )
-            for word_start, word_end in spans[start:end]
+            for word_start, word_end in zip(
+                word_starts[start:end].tolist(), word_ends[start:end].tolist(), strict=True
+            )
         )
         if pieces:
             # Passages that touch read as one; a gap between them is shown as " … ".
@@ -148,7 +176,7 @@ def make_snippet(
             pieces.append(ELLIPSIS)
         pieces.append(rendered)
         previous_end = end
-    if previous_end < len(spans) or len(scanned) < len(text):
+    if previous_end < word_count or len(scanned) < len(text):
         pieces.append(ELLIPSIS)
     return "".join(pieces), any(marks for _, marks in windows)
 
