@@ -107,9 +107,9 @@ class WordTerms:
         if not terms:
             return []
         if self._word_char is not None:
-            found = self._spans_by_prefix(text, terms, self._word_char)
-            if found is not None:
-                return found
+            by_prefix = self._spans_by_prefix(text, terms, self._word_char)
+            if by_prefix is not None:
+                return by_prefix
         if self._splitter is not None:
             return self._spans_by_split(text, terms, self._splitter)
         memo_get = self._memo.get

@@ -18,10 +18,10 @@ import logging
 import pickle
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
-from itertools import accumulate, chain
-from typing import Any, TypeVar, cast
+from itertools import chain
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import whoosh.index
 import whoosh.writing
+from fastapi.testclient import TestClient
 from whoosh import classify
 from whoosh import query as wq
 
@@ -25,8 +27,10 @@ from indexer.schema import (
     build_schema,
     scoring_model,
 )
+from indexer.settings import Settings
 from indexer.synonyms import parse_synonyms
-from search_api.array_scoring import ScoringArrays, search_arrays, supported
+from search_api.app import create_app
+from search_api.array_scoring import ScoringArrays, arrays_for, search_arrays, supported
 from search_api.expansion import feedback_weights, plain_query, synonym_queries
 from search_api.live_index import LiveIndex
 
@@ -100,6 +104,26 @@ def test_phrases_match_and_score_as_in_whoosh(searcher: Any) -> None:
         _same_ranking(ours, searcher.search(phrase, limit=None))
         matched += len(ours)
     assert matched > 30
+
+
+def test_phrases_read_only_the_blocks_holding_candidates(tmp_path: Path) -> None:
+    # "pain" is in every article, so its postings span several blocks; "jaw pain" is in a few
+    # articles far apart (and "pain jaw" in one), so most of its blocks are passed over.
+    phrase_at = {7: "jaw pain", 150: "pain jaw", 151: "jaw pain", 298: "a jaw pain"}
+    articles = [
+        Article(id=f"a{n:03d}", title="notes", body=f"pain {phrase_at.get(n, 'neck')} sleep")
+        for n in range(300)
+    ]
+    build_index_from_articles(articles, tmp_path / "index")
+    with closing(LiveIndex(tmp_path / "index")) as live, live.searcher() as searcher:
+        phrase = wq.Phrase(CONTENT_FIELD, ["jaw", "pain"])
+        ours = search_arrays(searcher, phrase, None, ScoringArrays(searcher))
+        _same_ranking(ours, searcher.search(phrase, limit=None))
+        assert sorted(searcher.stored_fields(docnum)["id"] for docnum in ours.docs()) == [
+            "a007",
+            "a151",
+            "a298",
+        ]
 
 
 def test_synonym_groups_score_the_best_alternative(searcher: Any) -> None:
@@ -196,3 +220,14 @@ def test_warming_pins_the_most_frequent_words_and_keeps_scores(searcher: Any) ->
         plain = _without_dismax(query)
         ours = search_arrays(searcher, plain, 10, warmed)
         assert ours.top_n == search_arrays(searcher, plain, 10, cold).top_n
+
+
+def test_app_warms_the_served_snapshot_before_its_first_request(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    build_index_from_articles([_article(n, rng) for n in range(300)], tmp_path / "index")
+    app = create_app(Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path))
+    with TestClient(app), app.state.live_index.searcher() as searcher:
+        # Ready at startup: no search built the arrays, and no warming runs in the background.
+        arrays = arrays_for(searcher, app.state.snapshot_cache)
+        assert "medsearch-warm" not in {thread.name for thread in threading.enumerate()}
+        assert {word for _, _, word in arrays._pinned} >= {"pain", "migrain"}
