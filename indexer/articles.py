@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,6 +88,16 @@ class Article(BaseModel):
 
 def article_id_for(path: Path, corpus_dir: Path) -> str:
     """The article id of `path`: its path below `corpus_dir`, POSIX-style, without `.md`."""
+    # The usual case with string operations: an update looks up every file of the corpus, and
+    # pathlib's relative_to and with_suffix cost several microseconds each.
+    text, base = str(path), str(corpus_dir)
+    if (
+        os.sep == "/"
+        and text.startswith(base + "/")
+        and text.endswith(".md")
+        and not text.endswith("/.md")
+    ):
+        return text[len(base) + 1 : -3]
     return path.relative_to(corpus_dir).with_suffix("").as_posix()
 
 
@@ -151,15 +162,34 @@ def parse_article(raw: bytes, path: Path, article_id: str) -> Article:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every `.md` file below `corpus_dir` in a stable order, skipping hidden folders and files."""
+    """Every `.md` file below `corpus_dir` in a stable order, skipping hidden folders and files.
+
+    The order is that of the paths sorted by their parts; symbolic links to folders are not
+    followed, and folders that cannot be read are passed over.
+    """
     if not corpus_dir.is_dir():
         raise CorpusNotFoundError(corpus_dir)
-    return sorted(
-        path
-        for path in corpus_dir.rglob("*.md")
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(corpus_dir).parts)
-    )
+    found: list[Path] = []
+    _collect_articles(corpus_dir, found)
+    return found
+
+
+def _collect_articles(folder: Path, found: list[Path]) -> None:
+    # os.scandir knows each entry's type without a stat call, which matters at 100,000 files.
+    # Entries are visited in name order and folders where their name sorts, which lists the
+    # files in the order of sorting their paths part by part.
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except PermissionError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _collect_articles(folder / entry.name, found)
+        elif entry.name.endswith(".md") and entry.is_file():
+            found.append(folder / entry.name)
 
 
 def load_article(path: Path, corpus_dir: Path) -> Article:

@@ -65,7 +65,7 @@ def _compare(
     article_id = article_id_for(path, corpus_dir)
     previous = indexed.get(article_id)
     try:
-        stat: os.stat_result | None = path.stat()
+        stat: os.stat_result | None = os.stat(path)
     except OSError:
         stat = None
     if previous is not None and stat is not None:

@@ -63,11 +63,15 @@ def current_generation(index_dir: Path) -> str | None:
     return name
 
 
-def open_generation(index_dir: Path, generation: str) -> Any:
-    """Open one generation of the index read-only (a Whoosh FileIndex)."""
+def open_generation(index_dir: Path, generation: str, *, trust_stat: bool = False) -> Any:
+    """Open one generation of the index read-only (a Whoosh FileIndex).
+
+    Its files are checked against their checksums first; with `trust_stat`, only those whose
+    size or modification time differ from the record are hashed.
+    """
     path = index_dir / generation
     try:
-        verify_checksums(index_dir, path)
+        verify_checksums(index_dir, path, trust_stat=trust_stat)
         # No mmap: Whoosh wraps each part of a mapped segment in a BytesIO, which copies the
         # whole part into memory for every searcher; plain file reads share the page cache.
         return FileStorage(str(path), supports_mmap=False, readonly=True).open_index()

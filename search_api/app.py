@@ -22,7 +22,7 @@ from indexer.errors import (
     MedsearchError,
     QueryError,
 )
-from indexer.schema import build_query_parser, build_schema
+from indexer.schema import build_query_parser, build_schema, scoring_model
 from indexer.settings import Settings
 from search_api.access_log import AccessLogMiddleware
 from search_api.admin import router as admin_router
@@ -93,9 +93,14 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _warm(app: FastAPI) -> None:
-    # Before the first request: the served snapshot's frequent postings, read once.
-    with app.state.live_index.searcher() as searcher:
-        warm_snapshot(searcher, app.state.snapshot_cache)
+    # Before the first request: the served snapshot's frequent postings, read once, through a
+    # searcher of its own (requests open theirs when they need them).
+    _, index = app.state.live_index.current()
+    try:
+        with index.searcher(weighting=scoring_model()) as searcher:
+            warm_snapshot(searcher, app.state.snapshot_cache)
+    except Exception:  # warming only saves time; the first searches read what they need
+        logger.warning("could not warm the served index", exc_info=True)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.articles import Article, iter_corpus, load_article
+from indexer.articles import Article, article_id_for, corpus_files, iter_corpus, load_article
 from indexer.errors import ArticleError
 from tests.conftest import write_article
 
@@ -106,3 +106,25 @@ def test_iter_corpus_yields_errors_beside_articles(tmp_path: Path) -> None:
     write_article(tmp_path, ".hidden/skip.md", "---\ntitle: Hidden\n---\n")
     loaded = list(iter_corpus(tmp_path))
     assert [type(item) for item in loaded] == [ArticleError, Article]
+
+
+def test_corpus_files_lists_as_sorting_paths_part_by_part(tmp_path: Path) -> None:
+    names = ["a.md", "a/x.md", "a-b/x.md", "a/b/c.md", "B.md", "é.md", "z/.x.md", ".git/h.md"]
+    for name in [*names, "notes.txt", "upper.MD"]:
+        write_article(tmp_path, name, "---\ntitle: T\n---\n")
+    (tmp_path / "folder.md").mkdir()
+    (tmp_path / "linked").symlink_to(tmp_path / "a", target_is_directory=True)
+    (tmp_path / "link.md").symlink_to(tmp_path / "a.md")
+    expected = sorted(
+        path
+        for path in tmp_path.rglob("*.md")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(tmp_path).parts)
+    )
+    listed = corpus_files(tmp_path)
+    assert listed == expected
+    assert [article_id_for(path, tmp_path) for path in listed] == [
+        path.relative_to(tmp_path).with_suffix("").as_posix() for path in listed
+    ]
+    assert "linked/x" not in [article_id_for(path, tmp_path) for path in listed]
+    assert article_id_for(tmp_path / "a" / "b" / "c.md", tmp_path) == "a/b/c"

@@ -257,3 +257,17 @@ def test_update_index_cleans_up_after_a_crashed_writer(corpus_dir: Path, index_d
         "gen-000002",
     ]
     assert "riboflavin" in _stored(index_dir)
+
+
+def test_update_index_rebuilds_over_a_live_segment_overwritten_in_place(
+    corpus_dir: Path, index_dir: Path
+) -> None:
+    # Same size, new bytes: the update cannot trust the file's recorded stat and hashes it.
+    segment = next((index_dir / "gen-000001").glob("*.seg"))
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    segment.write_bytes(bytes(data))
+    report = update_index(corpus_dir, index_dir)
+    assert report.mode == "full"
+    assert report.reason.startswith("the live index cannot be read (gen-000001: MAIN_")
+    assert report.reason.endswith("does not match its checksum (corrupted))")
