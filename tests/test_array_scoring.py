@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 from collections import Counter
@@ -29,7 +30,7 @@ from indexer.schema import (
 )
 from indexer.settings import Settings
 from indexer.synonyms import parse_synonyms
-from search_api.app import create_app
+from search_api.app import GC_YOUNG_THRESHOLD, create_app
 from search_api.array_scoring import ScoringArrays, arrays_for, search_arrays, supported
 from search_api.expansion import feedback_weights, plain_query, synonym_queries
 from search_api.live_index import LiveIndex
@@ -231,3 +232,16 @@ def test_app_warms_the_served_snapshot_before_its_first_request(tmp_path: Path) 
         arrays = arrays_for(searcher, app.state.snapshot_cache)
         assert "medsearch-warm" not in {thread.name for thread in threading.enumerate()}
         assert {word for _, _, word in arrays._pinned} >= {"pain", "migrain"}
+
+
+def test_app_freezes_startup_objects_and_collects_less_often_while_serving(
+    tmp_path: Path,
+) -> None:
+    rng = random.Random(6)
+    build_index_from_articles([_article(n, rng) for n in range(40)], tmp_path / "index")
+    before = gc.get_threshold()
+    with TestClient(create_app(Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path))):
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
