@@ -60,8 +60,17 @@ class WordTerms:
         # With StopFilter(renumber=True), kept words are numbered on from the first kept one.
         self.renumber = any(isinstance(f, StopFilter) and f.renumber for f in filters)
         self._token_at = expression.match
-        char = _prefix_safe_word_char(expression, filters)
-        self._word_char = None if char is None else re.compile(char, expression.flags)
+        # Patterns shaped as Whoosh's default, `C+(\.?C+)*`, have one capturing group; the
+        # same pattern without it lets re.findall list the words alone.
+        shape = _TOKEN_SHAPE.fullmatch(expression.pattern)
+        char = None if shape is None else shape.group("char")
+        self._find_words: Callable[[str], list[str]] | None = None
+        self._word_char: re.Pattern[str] | None = None
+        if char is not None:
+            words = re.compile(f"{char}+(?:\\.?{char}+)*", expression.flags)
+            self._find_words = words.findall
+            if _keeps_word_starts(filters):
+                self._word_char = re.compile(char, expression.flags)
 
     def term(self, word: str) -> str | None:
         """The term the filters make of one word as the tokenizer cut it, or None if dropped."""
@@ -89,12 +98,13 @@ class WordTerms:
 
     def counts(self, text: str) -> Counter[str]:
         """How many times each term occurs in `text` (what the analyzer would index)."""
-        words = (
+        if self._find_words is not None:
+            words = self._find_words(text)
+        elif self._splitter is not None:
             # A gap, then the word and the pattern's own groups (see _spans_by_split).
-            self._splitter.split(text)[1 :: self._splitter.groups + 1]
-            if self._splitter is not None
-            else [match.group() for match in self.finditer(text)]
-        )
+            words = self._splitter.split(text)[1 :: self._splitter.groups + 1]
+        else:
+            words = [match.group() for match in self.finditer(text)]
         counts: Counter[str] = Counter()
         for word, count in Counter(words).items():
             term = self.term(word)
@@ -222,19 +232,15 @@ class WordTerms:
             yield token
 
 
-def _prefix_safe_word_char(expression: re.Pattern[str], filters: list[Any]) -> str | None:
-    # The word character class of a tokenizer pattern shaped as Whoosh's default, `C+(\.?C+)*`,
-    # when every filter keeps a word's beginning (see WordTerms._spans_by_prefix); else None.
-    shape = _TOKEN_SHAPE.fullmatch(expression.pattern)
-    if shape is None:
-        return None
+def _keeps_word_starts(filters: list[Any]) -> bool:
+    # Whether every filter keeps a word's beginning (see WordTerms._spans_by_prefix).
     for item in filters:
         if type(item) is StemFilter:
             if item.lang not in _PREFIX_KEEPING_STEMMERS:
-                return None
+                return False
         elif type(item) not in (LowercaseFilter, StopFilter):
-            return None  # CharsetFilter folds accents: "café" gives "cafe"
-    return shape.group("char")
+            return False  # CharsetFilter folds accents: "café" gives "cafe"
+    return True
 
 
 def _wordwise_parts(analyzer: Any) -> tuple[Any, list[Any]] | None:
