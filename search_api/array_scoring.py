@@ -34,7 +34,7 @@ from whoosh.util.numeric import byte_to_length
 from indexer.schema import BM25_B, BM25_K1, CONTENT_FIELD, MedsearchBM25
 from search_api.query_limits import QueryBudget
 from search_api.snapshot_cache import SnapshotCache, reader_key
-from search_api.spelling import indexed_words
+from search_api.spelling import WordList, indexed_words
 
 logger = logging.getLogger("medsearch")
 K = TypeVar("K")
@@ -194,7 +194,7 @@ class ScoringArrays:
         self._norms: dict[tuple[int, str], Floats] = {}
         self._statistics: dict[str, dict[str, tuple[float, int]]] = {}
         self._build_lock = threading.Lock()
-        self._words: dict[tuple[str, str], list[str]] = {}
+        self._words: dict[tuple[str, str], WordList] = {}
         # Postings of the most frequent words, read ahead by `warm` and never dropped.
         self._pinned: dict[tuple[int, str, str], Postings] = {}
 
@@ -286,10 +286,10 @@ class ScoringArrays:
                 found = self._statistics[field] = _field_statistics(reader, field)
         return found
 
-    def words(self, reader: Any, field: str, prefix: str) -> list[str]:
+    def words(self, reader: Any, field: str, prefix: str) -> WordList:
         """The field's words that start with `prefix` (did-you-mean looks through them)."""
         return self._remember(
-            self._words, (field, prefix), lambda: list(indexed_words(reader, field, prefix))
+            self._words, (field, prefix), lambda: WordList(indexed_words(reader, field, prefix))
         )
 
     def norms(self, reader: Any, index: int, field: str) -> Floats:

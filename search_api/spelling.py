@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Set
 from typing import Any
 
+import numpy as np
 from whoosh.support.levenshtein import distance
 
 from indexer.schema import CONTENT_FIELD, STOP_WORDS
@@ -27,18 +28,56 @@ def _most_frequent(reader: Any, spell_field: str, candidates: list[str]) -> str 
     return best
 
 
+class WordList:
+    """Indexed words (those of a field that start with one letter), ready to be searched by edits.
+
+    Each word's length and letter counts are kept in arrays: a word whose length, or whose
+    letters (counted as a bag, order aside), differ from the typed word's by more than the edits
+    allowed cannot be that close, and most words are ruled out that way in one vector operation
+    before the edit distance is computed, in Python, for the few left.
+    """
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = list(words)
+        self.lengths = np.fromiter(map(len, self.words), np.int64, len(self.words))
+        # Letters are counted in _BAG_SIZE buckets by code point: two letters sharing a bucket
+        # only make the difference smaller, so it still never exceeds the edit distance.
+        codes = np.fromiter(
+            (ord(letter) % _BAG_SIZE for word in self.words for letter in word),
+            np.int64,
+            int(self.lengths.sum()),
+        )
+        owners = np.repeat(np.arange(len(self.words)), self.lengths)
+        self.bags = np.zeros((len(self.words), _BAG_SIZE), np.int16)
+        np.add.at(self.bags, (owners, codes), 1)
+
+    def within(self, word: str, most: int) -> list[str]:
+        """The words at most `most` edits (Damerau-Levenshtein) from `word`."""
+        near = np.flatnonzero(np.abs(self.lengths - len(word)) <= most)
+        bag = np.zeros(_BAG_SIZE, np.int16)
+        np.add.at(bag, [ord(letter) % _BAG_SIZE for letter in word], 1)
+        difference = self.bags[near] - bag
+        # Each edit adds, removes or changes one letter (a swap none): the bag distance, the
+        # larger of the letters missing on either side, is at most the edit distance.
+        missing = np.maximum(
+            np.maximum(difference, 0).sum(axis=1), (-difference).clip(0).sum(axis=1)
+        )
+        return [
+            self.words[index]
+            for index in near[missing <= most].tolist()
+            if distance(self.words[index], word, limit=most) <= most
+        ]
+
+
+# Buckets of letter counts in WordList: more tell more words apart, at a little more memory.
+_BAG_SIZE = 64
 # The indexed words of a field that start with a prefix (one letter here).
-Words = Callable[[str, str], Iterable[str]]
+Words = Callable[[str, str], WordList]
 
 
 def _within(words: Words, spell_field: str, word: str, most: int) -> list[str]:
-    # reader.terms_within(..., prefix=1), without computing the edit distance of words whose
-    # length alone puts them too far.
-    return [
-        candidate
-        for candidate in words(spell_field, word[:1])
-        if abs(len(candidate) - len(word)) <= most and distance(candidate, word, limit=most) <= most
-    ]
+    # reader.terms_within(..., prefix=1), the first letter kept.
+    return words(spell_field, word[:1]).within(word, most)
 
 
 def correction(
@@ -48,7 +87,7 @@ def correction(
 
     `words` lists a field's words by prefix (remembered per index snapshot by the caller).
     """
-    words = words or (lambda field, prefix: indexed_words(reader, field, prefix))
+    words = words or (lambda field, prefix: WordList(indexed_words(reader, field, prefix)))
     if (spell_field, word) in reader:
         return None
     stems = [token.text for token in analyzer(word)]
