@@ -197,6 +197,19 @@ class ScoringArrays:
         self._words: dict[tuple[str, str], WordList] = {}
         # Postings of the most frequent words, read ahead by `warm` and never dropped.
         self._pinned: dict[tuple[int, str, str], Postings] = {}
+        self._released = False
+
+    def release(self) -> None:
+        """Drop the postings held, and hold no more: a newer snapshot is served now.
+
+        Requests still reading this snapshot read postings from the index as they need them.
+        """
+        with self._lock:
+            self._released = True
+            self._cache_bytes = 0
+            self._postings.clear()
+            self._held = 0
+        self._pinned = {}
 
     def warm(self, index: Any, field: str, budget: int) -> None:
         """Read the postings of `field`'s most frequent words ahead, up to `budget` bytes.
@@ -219,7 +232,7 @@ class ScoringArrays:
                 for frequency, term in by_frequency:
                     # Document numbers and term frequencies: 16 bytes a posting.
                     held += 16 * frequency
-                    if held > budget or frequency < WARM_MIN_DOCUMENTS:
+                    if held > budget or frequency < WARM_MIN_DOCUMENTS or self._released:
                         break
                     for number in range(len(self.segments)):
                         leaf = _leaf(reader, number)
@@ -576,6 +589,11 @@ def arrays_for(searcher: Any, cache: SnapshotCache | None) -> ScoringArrays:
         return ScoringArrays(searcher)
 
     def build() -> ScoringArrays:
+        # A new snapshot's arrays are built by the first search of a newly published
+        # generation: older snapshots' postings go, so a worker holds one snapshot's worth
+        # however many updates it has seen.
+        for older in cache.values("arrays"):
+            older.release()
         arrays = ScoringArrays(searcher)
         index = getattr(searcher, "_ix", None)
         if index is not None:

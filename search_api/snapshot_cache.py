@@ -50,6 +50,11 @@ class SnapshotCache:
         self._entries.move_to_end(key)
         return True, values[name]
 
+    def values(self, name: str) -> list[Any]:
+        """Every value called `name` held now, oldest snapshot first."""
+        with self._lock:
+            return [values[name] for values in self._entries.values() if name in values]
+
     def get(self, key: Hashable, name: str, build: Callable[[], T]) -> T:
         """The value `name` for snapshot `key`, calling `build()` the first time it is asked for."""
         with self._lock:

@@ -31,9 +31,16 @@ from indexer.schema import (
 from indexer.settings import Settings
 from indexer.synonyms import parse_synonyms
 from search_api.app import GC_YOUNG_THRESHOLD, create_app
-from search_api.array_scoring import ScoringArrays, arrays_for, search_arrays, supported
+from search_api.array_scoring import (
+    WARM_BYTES,
+    ScoringArrays,
+    arrays_for,
+    search_arrays,
+    supported,
+)
 from search_api.expansion import feedback_weights, plain_query, synonym_queries
 from search_api.live_index import LiveIndex
+from search_api.snapshot_cache import SnapshotCache
 
 WORDS = "migraine headache aura nausea botox injection sleep caffeine oxygen cluster tension pregnancy jaw pain neck light sound trigger diet water exercise stress relief dose".split()  # noqa: E501, SIM905
 
@@ -245,3 +252,26 @@ def test_app_freezes_startup_objects_and_collects_less_often_while_serving(
         assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_a_new_snapshot_releases_the_postings_older_ones_hold(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    articles = [_article(n, rng) for n in range(300)]
+    build_index_from_articles(articles[:200], tmp_path / "index")
+    cache = SnapshotCache()
+    query = _without_dismax(next(_queries(random.Random(3))))
+    with closing(LiveIndex(tmp_path / "index")) as live, live.searcher() as old_searcher:
+        old = arrays_for(old_searcher, cache)
+        old.warm(old_searcher._ix, CONTENT_FIELD, WARM_BYTES)
+        before = search_arrays(old_searcher, query, 10, old).top_n
+        assert old._pinned
+        build_index_from_articles(articles, tmp_path / "index")
+        with live.searcher() as new_searcher:
+            new = arrays_for(new_searcher, cache)
+            assert new is not old
+            assert search_arrays(new_searcher, query, 10, new).top_n != before
+        # The older snapshot holds nothing now, and still answers as before from disk.
+        assert not old._pinned
+        assert not old._postings
+        assert search_arrays(old_searcher, query, 10, old).top_n == before
+        assert not old._postings
