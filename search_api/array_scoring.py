@@ -28,6 +28,7 @@ import numpy.typing as npt
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.formats import Positions
+from whoosh.reading import TermNotFound
 from whoosh.searching import Results
 from whoosh.util.numeric import byte_to_length
 
@@ -104,9 +105,11 @@ class Postings:
 
 def read_postings(leaf: Any, field: str, text: str) -> Postings:
     """A term's postings in one segment reader, deleted documents included (none if absent)."""
-    if (field, text) not in leaf:
+    try:
+        # One lookup in the term table: asking `(field, text) in leaf` first would be a second.
+        matcher = leaf.postings(field, text)
+    except TermNotFound:
         return _EMPTY
-    matcher = leaf.postings(field, text)
     # A segment with deletions wraps its postings in a filter that tests documents one by one;
     # callers take deleted documents out once instead (`_Segment.live`, `count_matches`).
     matcher = getattr(matcher, "child", matcher)
