@@ -1,4 +1,9 @@
-"""Request dependencies, named as `Annotated` aliases so route signatures read plainly."""
+"""Request dependencies, named as `Annotated` aliases so route signatures read plainly.
+
+Those that only look up the app's state are `async`: FastAPI runs a plain function dependency in
+its thread pool, a hop that costs more than the lookup. Those that may wait on the disk (a
+searcher may open a new generation; synonyms may be re-read) stay plain functions.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +20,13 @@ from search_api.snapshot_cache import SnapshotCache
 from search_api.synonym_source import SynonymSource
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_live_index(request: Request) -> LiveIndex:
+async def get_live_index(request: Request) -> LiveIndex:
     """The index the app serves."""
     live_index: LiveIndex = request.app.state.live_index
     return live_index
@@ -29,16 +34,18 @@ def get_live_index(request: Request) -> LiveIndex:
 
 def get_searcher(request: Request) -> Iterator[Any]:
     """A Whoosh searcher scoped to one request, closed when the request ends."""
-    with get_live_index(request).searcher() as searcher:
+    live_index: LiveIndex = request.app.state.live_index
+    with live_index.searcher() as searcher:
         yield searcher
 
 
-def get_generation(request: Request, searcher: Annotated[Any, Depends(get_searcher)]) -> str:
+async def get_generation(request: Request, searcher: Annotated[Any, Depends(get_searcher)]) -> str:
     """The index generation the request's searcher reads."""
-    return get_live_index(request).searchers.generation_of(searcher)
+    live_index: LiveIndex = request.app.state.live_index
+    return live_index.searchers.generation_of(searcher)
 
 
-def get_result_cache(request: Request) -> ResultCache:
+async def get_result_cache(request: Request) -> ResultCache:
     """The app's cache of recent search responses."""
     cache: ResultCache = request.app.state.result_cache
     return cache
@@ -47,10 +54,11 @@ def get_result_cache(request: Request) -> ResultCache:
 def get_search_options(request: Request) -> SearchOptions:
     """Search options from the settings, with the synonyms as they are now."""
     source: SynonymSource = request.app.state.synonyms
-    return SearchOptions.from_settings(get_settings(request), source.current())
+    settings: Settings = request.app.state.settings
+    return SearchOptions.from_settings(settings, source.current())
 
 
-def get_query_parser(request: Request) -> Any:
+async def get_query_parser(request: Request) -> Any:
     """The app's query parser, built once from the schema."""
     return request.app.state.query_parser
 
@@ -63,7 +71,7 @@ GenerationDep = Annotated[str, Depends(get_generation)]
 ResultCacheDep = Annotated[ResultCache, Depends(get_result_cache)]
 
 
-def get_snapshot_cache(request: Request) -> SnapshotCache:
+async def get_snapshot_cache(request: Request) -> SnapshotCache:
     """Values the app works out once per index snapshot, such as the autocomplete vocabulary."""
     cache: SnapshotCache = request.app.state.snapshot_cache
     return cache

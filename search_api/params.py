@@ -16,7 +16,7 @@ MAX_SNIPPET_WORDS = 200
 MAX_SNIPPET_FRAGMENTS = 5
 
 
-def get_filters(
+async def get_filters(
     author: Annotated[
         list[str] | None,
         Query(
@@ -59,7 +59,7 @@ def get_filters(
 FiltersDep = Annotated[SearchFilters, Depends(get_filters)]
 
 
-def get_result_options(
+async def get_result_options(
     filters: FiltersDep,
     settings: SettingsDep,
     sort: Annotated[
