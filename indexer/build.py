@@ -51,6 +51,7 @@ from indexer.storage import (
     publish,
     recover,
 )
+from indexer.writer import index_writer
 
 ProgressCallback = Callable[[int, int], None]
 # Whoosh's writer buffers postings in memory up to this many megabytes before spilling to disk.
@@ -179,7 +180,7 @@ class _Build:
         self.index_dir = index_dir
         self.build_dir = build_dir
         self.index = index
-        self.writer = index.writer(limitmb=WRITER_MEMORY_MB)
+        self.writer = index_writer(index, WRITER_MEMORY_MB)
 
     @classmethod
     def start(cls, index_dir: Path, base: str | None, schema: Any) -> _Build:

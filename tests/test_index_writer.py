@@ -1,0 +1,93 @@
+"""The build's segment writer: what Whoosh's own writer writes, without a stat per posting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import SegmentWriter
+
+from indexer.articles import Article, iter_corpus
+from indexer.schema import article_to_document, build_schema
+from indexer.writer import IndexWriter
+from tests.conftest import TEST_CORPUS
+
+
+class _CountingStorage(FileStorage):  # type: ignore[misc]  # Whoosh is untyped
+    """A real file storage that counts how often it is asked whether a file exists."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.exists_calls = 0
+
+    def file_exists(self, name: str) -> bool:
+        self.exists_calls += 1
+        return bool(super().file_exists(name))
+
+
+def _articles() -> list[Article]:
+    return [item for item in iter_corpus(TEST_CORPUS) if isinstance(item, Article)]
+
+
+def _write(folder: Path, writer_class: type[Any]) -> _CountingStorage:
+    folder.mkdir()
+    storage = _CountingStorage(str(folder))
+    index = storage.create_index(build_schema())
+    writer = writer_class(index, limitmb=16)
+    for article in _articles():
+        writer.add_document(**article_to_document(article))
+    storage.exists_calls = 0
+    writer.commit()
+    return storage
+
+
+def _contents(storage: FileStorage) -> dict[str, Any]:
+    """Every field's terms with their postings and every document's stored fields and lengths."""
+    index = storage.open_index()
+    with index.reader() as reader:
+        schema = index.schema
+        postings: dict[str, list[Any]] = {}
+        lengths: dict[str, list[int]] = {}
+        for name in schema.names():
+            if not schema[name].indexed:
+                continue
+            postings[name] = [
+                (
+                    text,
+                    [
+                        (docnum, weight, value)
+                        for docnum, weight, value in _postings(reader, name, text)
+                    ],
+                )
+                for text in reader.lexicon(name)
+            ]
+            lengths[name] = [reader.doc_field_length(n, name) for n in range(reader.doc_count())]
+        stored = [reader.stored_fields(n) for n in range(reader.doc_count())]
+    return {"postings": postings, "lengths": lengths, "stored": stored}
+
+
+def _postings(reader: Any, field: str, text: bytes) -> list[tuple[int, float, bytes]]:
+    matcher = reader.postings(field, text)
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight(), matcher.value()))
+        matcher.next()
+    return found
+
+
+def test_index_writer_writes_what_whooshs_writer_writes(tmp_path: Path) -> None:
+    ours = _contents(_write(tmp_path / "ours", IndexWriter))
+    whooshs = _contents(_write(tmp_path / "whoosh", SegmentWriter))
+    assert ours == whooshs
+    assert len(ours["stored"]) == len(_articles())
+    assert ours["postings"]["content"]
+
+
+def test_index_writer_checks_each_column_file_once(tmp_path: Path) -> None:
+    whooshs = _write(tmp_path / "whoosh", SegmentWriter)
+    ours = _write(tmp_path / "ours", IndexWriter)
+    indexed = [name for name in build_schema().names() if build_schema()[name].indexed]
+    # Whoosh's writer asks once per posting of each field without lengths (ids, spelling words).
+    assert whooshs.exists_calls > 100
+    assert ours.exists_calls <= len(indexed)
