@@ -11,7 +11,7 @@ from typing import Any
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.qparser import MultifieldParser, OrGroup, QueryParser
+from whoosh.qparser import FieldAliasPlugin, MultifieldParser, OrGroup, QueryParser
 from whoosh.scoring import BM25F, BM25FScorer
 
 from indexer.analysis import wordwise
@@ -30,7 +30,11 @@ SEARCH_FIELDS: tuple[str, ...] = tuple(FIELD_BOOSTS)
 # Fields whose stored text is highlighted in snippets, in the order they are shown.
 TEXT_FIELDS: tuple[str, ...] = ("title", "summary", "body")
 # Fields analyzed as prose: a query word matched in any of them highlights the same stem.
-PROSE_FIELDS: tuple[str, ...] = (*TEXT_FIELDS, CONTENT_FIELD)
+PROSE_FIELDS: tuple[str, ...] = ("title", CONTENT_FIELD)
+# Stored-only text: its words are indexed once, in `content`, where `body:` and `summary:`
+# queries look for them. Indexing them again in fields of their own doubled build times and
+# index size, and ranking never used them.
+CONTENT_ALIASES: tuple[str, ...] = ("summary", "body")
 TAG_SEPARATOR = ","
 # Words as Whoosh's default RegexTokenizer cuts them, without its `*` (kept there for wildcard
 # queries), and the shortest word StopFilter keeps.
@@ -94,8 +98,8 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=prose, stored=True),
-        summary=TEXT(analyzer=prose, stored=True),
-        body=TEXT(analyzer=prose, stored=True),
+        summary=STORED,
+        body=STORED,
         # spelling=True keeps the unstemmed words too, for "did you mean" suggestions.
         content=TEXT(analyzer=prose, spelling=True),
         author=TEXT(analyzer=name_analyzer(), stored=True),
@@ -155,9 +159,12 @@ def stored_date(value: Any) -> dt.date | None:
 
 def build_query_parser(schema: Schema) -> QueryParser:
     """Parser for user queries: OR between words so questions still match, fields boosted."""
-    return MultifieldParser(
+    parser = MultifieldParser(
         list(SEARCH_FIELDS), _queryable(schema), fieldboosts=FIELD_BOOSTS, group=OrGroup
     )
+    # `body:botox` and `summary:botox` search the article text (see CONTENT_ALIASES).
+    parser.add_plugin(FieldAliasPlugin({CONTENT_FIELD: list(CONTENT_ALIASES)}))
+    return parser
 
 
 def _queryable(schema: Schema) -> Schema:

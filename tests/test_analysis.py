@@ -72,5 +72,5 @@ def test_wordwise_leaves_other_analyzers_alone() -> None:
 
 def test_schema_prose_fields_use_the_wordwise_analyzer() -> None:
     schema = build_schema()
-    assert isinstance(schema["body"].analyzer, WordwiseAnalyzer)
-    assert word_terms_for(schema["body"].analyzer) is not None
+    assert isinstance(schema["content"].analyzer, WordwiseAnalyzer)
+    assert word_terms_for(schema["content"].analyzer) is not None
