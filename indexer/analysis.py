@@ -200,14 +200,13 @@ class WordwiseAnalyzer(CompositeAnalyzer):  # type: ignore[misc]  # Whoosh is un
         parts = _wordwise_parts(CompositeAnalyzer(*self.items))
         if parts is None:
             raise ValueError(f"not a word-by-word analyzer chain: {self.items!r}")
-        # Every searcher unpickles its own copy of the schema: chains that pickle the same
-        # share one memo, so what one request analyzed, the next one's searcher knows.
-        key = pickle.dumps(self.items)
-        with _shared_lock:
-            words = _shared_words.get(key)
-            if words is None:
-                words = _shared_words[key] = WordTerms(*parts)
-        self.words = words
+        self.words = _shared_word_terms(*parts)
+        # With no_morph=True (the unstemmed words Whoosh indexes for spelling) the chain skips
+        # its morphological filters, the stemmer: the same words through the other filters.
+        tokenizer, filters = parts
+        self.unmorphed_words = _shared_word_terms(
+            tokenizer, [item for item in filters if not getattr(item, "is_morph", False)]
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         # The index's table of contents pickles the schema: keep the chain, not the memo.
@@ -237,7 +236,7 @@ class WordwiseAnalyzer(CompositeAnalyzer):  # type: ignore[misc]  # Whoosh is un
         **options: Any,
     ) -> Iterator[Any]:
         """Tokens of `value`, as the chain would give them."""
-        if not tokenize or keeporiginal or not removestops or no_morph:
+        if not tokenize or keeporiginal or not removestops:
             return super().__call__(  # type: ignore[no-any-return]
                 value,
                 positions=positions,
@@ -251,7 +250,8 @@ class WordwiseAnalyzer(CompositeAnalyzer):  # type: ignore[misc]  # Whoosh is un
                 no_morph=no_morph,
                 **options,
             )
-        return self.words.tokens(value, positions, chars, start_pos, start_char, mode, options)
+        words = self.unmorphed_words if no_morph else self.words
+        return words.tokens(value, positions, chars, start_pos, start_char, mode, options)
 
 
 def wordwise(analyzer: Any) -> Any:
@@ -263,6 +263,19 @@ def wordwise(analyzer: Any) -> Any:
 
 _shared_words: dict[bytes, WordTerms] = {}
 _shared_lock = threading.Lock()
+
+
+def _shared_word_terms(tokenizer: Any, filters: list[Any]) -> WordTerms:
+    # Every searcher unpickles its own copy of the schema: chains that pickle the same
+    # share one memo, so what one request analyzed, the next one's searcher knows.
+    key = pickle.dumps((tokenizer, filters))
+    with _shared_lock:
+        words = _shared_words.get(key)
+        if words is None:
+            words = _shared_words[key] = WordTerms(tokenizer, filters)
+    return words
+
+
 _mappers: dict[int, tuple[Any, WordTerms | None]] = {}
 _mappers_lock = threading.Lock()
 

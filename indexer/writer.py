@@ -1,11 +1,18 @@
-"""The segment writer every build uses: Whoosh's own, minus a file-system call per posting.
+"""The segment writer every build uses: Whoosh's own, with fewer postings and file-system calls.
 
-When Whoosh flushes a segment it looks up, for every posting, the document's length in that
-field, through a per-document reader that asks the storage whether the field has a lengths column
-file. Fields without one (ids, the spelling words, dates) never get a cached answer, so the
-reader calls `os.stat` once per posting: a third of a million calls for 1,000 articles. Here the
-reader remembers the answer per field; the files it looks at are complete and closed by then,
-so the answer cannot change. The bytes written are the same.
+Spelling words: for a field with `spelling=True` Whoosh adds one posting per distinct unstemmed
+word of every document to the field's spelling field (`spell_content`), all on document 0 of
+the segment, so a word's posting count is the number of documents holding it. That doubled the
+postings a build sorts and writes. Here the pool keeps one posting per word and segment instead,
+weighted by that count: `reader.frequency(spell_field, word)` gives the same number as before
+(did-you-mean reads it), `(spell_field, word) in reader` and prefix listing are unchanged.
+
+Column checks: when Whoosh flushes a segment it looks up, for every posting, the document's
+length in that field, through a per-document reader that asks the storage whether the field has
+a lengths column file. Fields without one (ids, spelling words, dates) never get a cached
+answer, so the reader calls `os.stat` once per posting: a third of a million calls for 1,000
+articles. Here the reader remembers the answer per field; the files it looks at are complete and
+closed by then, so the answer cannot change, and the index written is the same.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
-from whoosh.writing import SegmentWriter
+from whoosh.system import pack_uint
+from whoosh.writing import PostingPool, SegmentWriter
 
 
 class _ColumnsKnownReader(W3PerDocReader):  # type: ignore[misc]  # Whoosh is untyped
@@ -31,8 +39,45 @@ class _ColumnsKnownReader(W3PerDocReader):  # type: ignore[misc]  # Whoosh is un
         return known
 
 
+class _SpellingCountsPool(PostingPool):  # type: ignore[misc]  # Whoosh is untyped
+    """A posting pool that sums each spelling word's postings into one (see module doc)."""
+
+    def __init__(self, spelling_fields: frozenset[str], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._spelling_fields = spelling_fields
+        self._counts: dict[tuple[str, bytes], float] = {}
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Buffer one (field, term, docnum, weight, value) posting; spelling words are counted."""
+        field = item[0]
+        if field in self._spelling_fields:
+            # Postings merged in from other segments carry their counts as weights already.
+            key = (field, item[1])
+            self._counts[key] = self._counts.get(key, 0.0) + item[3]
+            return
+        super().add(item)
+
+    def iter_postings(self) -> Any:
+        """All postings in order, each spelling word once, on document 0, weighted by its count."""
+        for (field, text), count in self._counts.items():
+            super().add((field, text, 0, count, pack_uint(int(count))))
+        self._counts.clear()
+        return super().iter_postings()
+
+
 class IndexWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
-    """Whoosh's SegmentWriter whose flush reads document lengths without a stat per posting."""
+    """Whoosh's SegmentWriter with counted spelling words and column files checked once."""
+
+    def __init__(self, index: Any, limitmb: int = 128, **kwargs: Any) -> None:
+        super().__init__(index, limitmb=limitmb, **kwargs)
+        spelling = frozenset(
+            field.spelling_fieldname(name)
+            for name, field in self.schema.items()
+            if field.separate_spelling()
+        )
+        self.pool = _SpellingCountsPool(
+            spelling, self._tempstorage, self.newsegment, limitmb=limitmb
+        )
 
     def per_document_reader(self) -> Any:
         """The new segment's per-document reader, checking column files once (Whoosh 3 codec)."""

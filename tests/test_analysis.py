@@ -23,6 +23,7 @@ CALL_OPTIONS: list[dict[str, Any]] = [
     {"positions": True, "chars": True, "start_pos": 5, "start_char": 7},
     {"removestops": False, "positions": True},
     {"no_morph": True},
+    {"no_morph": True, "positions": True, "chars": True, "start_pos": 2},
     {"tokenize": False},
 ]
 WORDS = st.sampled_from(

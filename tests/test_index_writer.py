@@ -9,9 +9,11 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import SegmentWriter
 
 from indexer.articles import Article, iter_corpus
-from indexer.schema import article_to_document, build_schema
+from indexer.schema import CONTENT_FIELD, article_to_document, build_schema
 from indexer.writer import IndexWriter
 from tests.conftest import TEST_CORPUS
+
+SPELL_FIELD = "spell_content"
 
 
 class _CountingStorage(FileStorage):  # type: ignore[misc]  # Whoosh is untyped
@@ -79,9 +81,26 @@ def _postings(reader: Any, field: str, text: bytes) -> list[tuple[int, float, by
 def test_index_writer_writes_what_whooshs_writer_writes(tmp_path: Path) -> None:
     ours = _contents(_write(tmp_path / "ours", IndexWriter))
     whooshs = _contents(_write(tmp_path / "whoosh", SegmentWriter))
+    spelling = ours["postings"].pop(SPELL_FIELD)
+    whooshs_spelling = whooshs["postings"].pop(SPELL_FIELD)
     assert ours == whooshs
     assert len(ours["stored"]) == len(_articles())
-    assert ours["postings"]["content"]
+    assert ours["postings"][CONTENT_FIELD]
+    # Spelling words: the same words, each once, weighted by the documents Whoosh counted.
+    assert [text for text, _ in spelling] == [text for text, _ in whooshs_spelling]
+    assert [(text, [p[:2] for p in postings]) for text, postings in spelling] == [
+        (text, [(0, float(len(postings)))]) for text, postings in whooshs_spelling
+    ]
+    assert any(len(postings) > 1 for _, postings in whooshs_spelling)
+
+
+def test_index_writer_spelling_frequency_counts_documents(tmp_path: Path) -> None:
+    index = _write(tmp_path / "ours", IndexWriter).open_index()
+    with index.reader() as reader:
+        # Five of the seven articles say "headache".
+        assert reader.frequency(SPELL_FIELD, "headache") == 5
+        assert reader.frequency(SPELL_FIELD, "onabotulinumtoxina") == 1
+        assert ("content", "headach") in reader
 
 
 def test_index_writer_checks_each_column_file_once(tmp_path: Path) -> None:
