@@ -82,18 +82,41 @@ class WordTerms:
 
     def counts(self, text: str) -> Counter[str]:
         """How many times each term occurs in `text` (what the analyzer would index)."""
-        words = (
-            # A gap, then the word and the pattern's own groups (see _spans_by_split).
-            self._splitter.split(text)[1 :: self._splitter.groups + 1]
-            if self._splitter is not None
-            else [match.group() for match in self.finditer(text)]
-        )
         counts: Counter[str] = Counter()
-        for word, count in Counter(words).items():
+        for word, count in Counter(self._words(text)).items():
             term = self.term(word)
             if term is not None:
                 counts[term] += count
         return counts
+
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """Each term of `text` with its positions, numbered as `tokens(positions=True)` does."""
+        words = self._words(text)
+        memo_get = self._memo.get
+        found: dict[str, list[int]] = {}
+        position: int | None = None
+        for index, word in enumerate(words):
+            term = memo_get(word, _MISSING)
+            if term is _MISSING:
+                term = self.term(word)
+            if term is None:
+                continue
+            # As in tokens(): with renumbering, kept words count on from the first kept one.
+            position = position + 1 if self.renumber and position is not None else index
+            found.setdefault(term, []).append(position)  # type: ignore[arg-type]
+        return found
+
+    def distinct_terms(self, text: str) -> set[str]:
+        """The terms of `text`, each once."""
+        terms = {self.term(word) for word in set(self._words(text))}
+        terms.discard(None)
+        return terms  # type: ignore[return-value]
+
+    def _words(self, text: str) -> list[str]:
+        if self._splitter is not None:
+            # A gap, then the word and the pattern's own groups (see _spans_by_split).
+            return self._splitter.split(text)[1 :: self._splitter.groups + 1]
+        return [match.group() for match in self.finditer(text)]
 
     def spans(self, text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
         """(start, end, term) of every word of `text` whose term is one of `terms`."""
