@@ -12,15 +12,17 @@ length in that field, through a per-document reader that asks the storage whethe
 a lengths column file. Fields without one (ids, spelling words, dates) never get a cached
 answer, so the reader calls `os.stat` once per posting: a third of a million calls for 1,000
 articles. Here the reader remembers the answer per field; the files it looks at are complete and
-closed by then, so the answer cannot change, and the index written is the same.
+closed by then, so the answer cannot change, and the index written is the same. The lengths
+themselves are read into a table once per field rather than decoded once per posting.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
 from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
 
@@ -30,6 +32,25 @@ class _ColumnsKnownReader(W3PerDocReader):  # type: ignore[misc]  # Whoosh is un
     def __init__(self, storage: Any, segment: Any) -> None:
         super().__init__(storage, segment)
         self._has_column: dict[str, bool] = {}
+        self._lengths: dict[str, list[int | None] | None] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        """Whoosh's answer for one document's length in a field, from a table read once."""
+        # The flush asks once per posting, each time decoding one byte through two objects.
+        if fieldname not in self._lengths:
+            self._lengths[fieldname] = self._all_lengths(fieldname)
+        lengths = self._lengths[fieldname]
+        return default if lengths is None else lengths[docnum]
+
+    def _all_lengths(self, fieldname: str) -> list[int | None] | None:
+        column = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return None
+        # As W3PerDocReader.doc_field_length: a zero byte (no length) answers None.
+        return [
+            byte_to_length(stored) if stored else None
+            for stored in (column[docnum] for docnum in range(self._doccount))
+        ]
 
     def has_column(self, fieldname: str) -> bool:
         """Whether the segment has a column file for `fieldname`, remembered per field."""

@@ -57,10 +57,7 @@ def _contents(storage: FileStorage) -> dict[str, Any]:
             postings[name] = [
                 (
                     text,
-                    [
-                        (docnum, weight, value)
-                        for docnum, weight, value in _postings(reader, name, text)
-                    ],
+                    _postings(reader, name, text),
                 )
                 for text in reader.lexicon(name)
             ]
@@ -69,11 +66,13 @@ def _contents(storage: FileStorage) -> dict[str, Any]:
     return {"postings": postings, "lengths": lengths, "stored": stored}
 
 
-def _postings(reader: Any, field: str, text: bytes) -> list[tuple[int, float, bytes]]:
+def _postings(reader: Any, field: str, text: bytes) -> list[tuple[Any, ...]]:
     matcher = reader.postings(field, text)
     found = []
     while matcher.is_active():
-        found.append((matcher.id(), matcher.weight(), matcher.value()))
+        # The block's length bounds come from the lengths the flush looked up per posting.
+        lengths = (matcher.block_min_length(), matcher.block_max_length())
+        found.append((matcher.id(), matcher.weight(), matcher.value(), lengths))
         matcher.next()
     return found
 
