@@ -108,7 +108,13 @@ class WordTerms:
 
     def distinct_terms(self, text: str) -> set[str]:
         """The terms of `text`, each once."""
-        terms = {self.term(word) for word in set(self._words(text))}
+        words = set(self._words(text))
+        for word in words.difference(self._memo):
+            self.term(word)
+        memo_get = self._memo.get
+        terms = {memo_get(word, _MISSING) for word in words}
+        if _MISSING in terms:  # past MAX_MEMO_WORDS some words are not remembered
+            terms = {self.term(word) for word in words}
         terms.discard(None)
         return terms  # type: ignore[return-value]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import math
 import re
 from typing import Any
@@ -92,6 +93,12 @@ def vocabulary_words(text: str) -> set[str]:
     return {word for word in lowered if len(word) >= _MIN_WORD_LENGTH and word not in STOP_WORDS}
 
 
+@functools.lru_cache(maxsize=4096)
+def _encode_one(position: int) -> bytes:
+    """Whoosh's Positions encoding of a word found once, at `position`."""
+    return bytes(Positions().encode([position]))
+
+
 class ProseText(TEXT):  # type: ignore[misc]  # Whoosh is untyped
     """A TEXT field that indexes a document's words without a Token per word.
 
@@ -109,7 +116,13 @@ class ProseText(TEXT):  # type: ignore[misc]  # Whoosh is untyped
         encode = self.format.encode
         boost = self.format.field_boost
         return [
-            (term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions))
+            (
+                term.encode("utf-8"),
+                len(positions),
+                len(positions) * boost,
+                # Most words occur once in an article: their encodings are few and repeat.
+                _encode_one(positions[0]) if len(positions) == 1 else encode(positions),
+            )
             for term, positions in self.analyzer.words.positions(value).items()
         ]
 

@@ -1,4 +1,8 @@
-"""The segment writer every build uses: Whoosh's own, with fewer postings and file-system calls.
+"""The segment writer every build uses: Whoosh's own, with less work per posting.
+
+Postings: Whoosh's pool holds one tuple per posting and sorts them all at commit, spilling
+sorted runs to disk past its memory limit; here they are grouped by term as documents arrive, in
+number order, so only the terms need sorting (see _TermsPool).
 
 Spelling words: for a field with `spelling=True` Whoosh adds one posting per distinct unstemmed
 word of every document to the field's spelling field (`spell_content`), all on document 0 of
@@ -18,6 +22,7 @@ themselves are read into a table once per field rather than decoded once per pos
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
@@ -60,29 +65,67 @@ class _ColumnsKnownReader(W3PerDocReader):  # type: ignore[misc]  # Whoosh is un
         return known
 
 
-class _SpellingCountsPool(PostingPool):  # type: ignore[misc]  # Whoosh is untyped
-    """A posting pool that sums each spelling word's postings into one (see module doc)."""
+class _TermsPool(PostingPool):  # type: ignore[misc]  # Whoosh is untyped
+    """A posting pool that groups postings by term as they come (see module doc).
+
+    Whoosh's pool keeps one tuple per posting, sorts them all at the end, and past its memory
+    limit pickles sorted runs to disk and merges them back. Documents arrive in number order,
+    so grouping each term's postings in a list leaves only the terms to sort. Past the memory
+    limit the groups go, in order, to Whoosh's own pool as a sorted run, so memory stays bounded.
+    """
+
+    # Memory per buffered posting besides its value bytes: the tuple, number, weight, list slot.
+    POSTING_BYTES = 160
 
     def __init__(self, spelling_fields: frozenset[str], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._spelling_fields = spelling_fields
         self._counts: dict[tuple[str, bytes], float] = {}
+        self._terms: dict[tuple[str, bytes], list[tuple[int, float, bytes | None]]] = {}
+        self._buffered = 0
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """Buffer one (field, term, docnum, weight, value) posting; spelling words are counted."""
-        field = item[0]
+        field, text, docnum, weight, value = item
+        key = (field, text)
         if field in self._spelling_fields:
             # Postings merged in from other segments carry their counts as weights already.
-            key = (field, item[1])
-            self._counts[key] = self._counts.get(key, 0.0) + item[3]
+            self._counts[key] = self._counts.get(key, 0.0) + weight
             return
-        super().add(item)
+        postings = self._terms.get(key)
+        if postings is None:
+            postings = self._terms[key] = []
+            self.fieldnames.add(field)
+        postings.append((docnum, weight, value))
+        self._buffered += self.POSTING_BYTES + (len(value) if value else 0)
+        if self._buffered > self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        add = super().add
+        for field, text, docnum, weight, value in self._grouped():
+            add((field, text, docnum, weight, value))
+        super().save()
+        self._buffered = 0
+
+    def _grouped(self) -> Iterator[tuple[str, bytes, int, float, bytes | None]]:
+        """The buffered postings in Whoosh's order, leaving the buffer empty."""
+        terms, self._terms = self._terms, {}
+        for (field, text), postings in sorted(terms.items()):
+            # Merged segments may add a term's documents after later ones: sort (in C, and
+            # nearly free on the usual already ordered list).
+            postings.sort()
+            for docnum, weight, value in postings:
+                yield field, text, docnum, weight, value
 
     def iter_postings(self) -> Any:
         """All postings in order, each spelling word once, on document 0, weighted by its count."""
         for (field, text), count in self._counts.items():
-            super().add((field, text, 0, count, pack_uint(int(count))))
+            self._terms[field, text] = [(0, count, pack_uint(int(count)))]
         self._counts.clear()
+        if not self.runs:
+            return self._grouped()
+        self._spill()
         return super().iter_postings()
 
 
@@ -96,9 +139,7 @@ class IndexWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
             for name, field in self.schema.items()
             if field.separate_spelling()
         )
-        self.pool = _SpellingCountsPool(
-            spelling, self._tempstorage, self.newsegment, limitmb=limitmb
-        )
+        self.pool = _TermsPool(spelling, self._tempstorage, self.newsegment, limitmb=limitmb)
 
     def per_document_reader(self) -> Any:
         """The new segment's per-document reader, checking column files once (Whoosh 3 codec)."""

@@ -32,13 +32,17 @@ def _articles() -> list[Article]:
     return [item for item in iter_corpus(TEST_CORPUS) if isinstance(item, Article)]
 
 
-def _write(folder: Path, writer_class: type[Any]) -> _CountingStorage:
+def _write(folder: Path, writer_class: type[Any], limit_bytes: int = 0) -> _CountingStorage:
     folder.mkdir()
     storage = _CountingStorage(str(folder))
     index = storage.create_index(build_schema())
     writer = writer_class(index, limitmb=16)
+    if limit_bytes:
+        writer.pool.limit = limit_bytes
     for article in _articles():
         writer.add_document(**article_to_document(article))
+    if limit_bytes:
+        assert len(writer.pool.runs) > 1  # sorted runs on disk, merged at commit
     storage.exists_calls = 0
     writer.commit()
     return storage
@@ -91,6 +95,12 @@ def test_index_writer_writes_what_whooshs_writer_writes(tmp_path: Path) -> None:
         (text, [(0, float(len(postings)))]) for text, postings in whooshs_spelling
     ]
     assert any(len(postings) > 1 for _, postings in whooshs_spelling)
+
+
+def test_index_writer_past_its_memory_limit_writes_the_same(tmp_path: Path) -> None:
+    within = _contents(_write(tmp_path / "within", IndexWriter))
+    spilled = _contents(_write(tmp_path / "spilled", IndexWriter, limit_bytes=20_000))
+    assert spilled == within
 
 
 def test_index_writer_spelling_frequency_counts_documents(tmp_path: Path) -> None:
