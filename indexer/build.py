@@ -54,8 +54,10 @@ from indexer.storage import (
 from indexer.writer import index_writer
 
 ProgressCallback = Callable[[int, int], None]
-# Whoosh's writer buffers postings in memory up to this many megabytes before spilling to disk.
-WRITER_MEMORY_MB = 256
+# Each writer (one per build process) buffers postings in memory up to about this many megabytes
+# before sorting them into runs on disk, which made a 5,000-article share take 43 s instead of
+# 33 s at 256 MB. 1 GB holds about 6 million postings, some 20,000 articles of 600 words.
+WRITER_MEMORY_MB = 1024
 
 
 @dataclass(frozen=True)
