@@ -91,30 +91,30 @@ class WordTerms:
 
     def positions(self, text: str) -> dict[str, list[int]]:
         """Each term of `text` with its positions, numbered as `tokens(positions=True)` does."""
-        words = self._words(text)
-        memo_get = self._memo.get
-        found: dict[str, list[int]] = {}
-        position: int | None = None
-        for index, word in enumerate(words):
-            term = memo_get(word, _MISSING)
-            if term is _MISSING:
-                term = self.term(word)
-            if term is None:
-                continue
-            # As in tokens(): with renumbering, kept words count on from the first kept one.
-            position = position + 1 if self.renumber and position is not None else index
-            found.setdefault(term, []).append(position)  # type: ignore[arg-type]
+        numbered = enumerate(self._terms_of(self._words(text)))
+        if self.renumber:
+            # As in tokens(): kept words count on from the first kept one, stop words vanish.
+            kept = [(index, term) for index, term in numbered if term is not None]
+            numbered = enumerate((term for _, term in kept), start=kept[0][0] if kept else 0)
+        found: defaultdict[str, list[int]] = defaultdict(list)
+        for position, term in numbered:
+            if term is not None:
+                found[term].append(position)
         return found
+
+    def _terms_of(self, words: list[str]) -> list[str | None]:
+        """The term of each word, in order: the memo looked up in C once every word is in it."""
+        memo = self._memo
+        for word in set(words).difference(memo):
+            self.term(word)
+        try:
+            return list(map(memo.__getitem__, words))
+        except KeyError:  # past MAX_MEMO_WORDS some words are not remembered
+            return [self.term(word) for word in words]
 
     def distinct_terms(self, text: str) -> set[str]:
         """The terms of `text`, each once."""
-        words = set(self._words(text))
-        for word in words.difference(self._memo):
-            self.term(word)
-        memo_get = self._memo.get
-        terms = {memo_get(word, _MISSING) for word in words}
-        if _MISSING in terms:  # past MAX_MEMO_WORDS some words are not remembered
-            terms = {self.term(word) for word in words}
+        terms = set(self._terms_of(list(set(self._words(text)))))
         terms.discard(None)
         return terms  # type: ignore[return-value]
 
