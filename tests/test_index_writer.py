@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,35 @@ def _articles() -> list[Article]:
     return [item for item in iter_corpus(TEST_CORPUS) if isinstance(item, Article)]
 
 
-def _write(folder: Path, writer_class: type[Any], limit_bytes: int = 0) -> _CountingStorage:
+def _many_articles() -> list[Article]:
+    """400 seeded articles of a few shared words: long posting lists, lengths that vary."""
+    rng = random.Random(5)
+    words = ["aura", "botox", "caffeine", "diary", "fever", "gluten", "the", "hydration"]
+    return [
+        Article(
+            id=f"a{number:03d}",
+            title=" ".join(rng.choices(words, k=rng.randint(1, 4))),
+            body=" ".join(rng.choices(words, k=rng.randint(1, 60))),
+            summary=rng.choice(["", "fever diary"]),
+            author=rng.choice(["", "Ada Finch"]),
+        )
+        for number in range(400)
+    ]
+
+
+def _write(
+    folder: Path,
+    writer_class: type[Any],
+    limit_bytes: int = 0,
+    articles: list[Article] | None = None,
+) -> _CountingStorage:
     folder.mkdir()
     storage = _CountingStorage(str(folder))
     index = storage.create_index(build_schema())
     writer = writer_class(index, limitmb=16)
     if limit_bytes:
         writer.pool.limit = limit_bytes
-    for article in _articles():
+    for article in _articles() if articles is None else articles:
         writer.add_document(**article_to_document(article))
     if limit_bytes:
         assert len(writer.pool.runs) > 1  # sorted runs on disk, merged at commit
@@ -95,6 +117,17 @@ def test_index_writer_writes_what_whooshs_writer_writes(tmp_path: Path) -> None:
         (text, [(0, float(len(postings)))]) for text, postings in whooshs_spelling
     ]
     assert any(len(postings) > 1 for _, postings in whooshs_spelling)
+
+
+def test_index_writer_writes_long_posting_lists_as_whoosh_does(tmp_path: Path) -> None:
+    articles = _many_articles()
+    ours = _contents(_write(tmp_path / "ours", IndexWriter, articles=articles))
+    whooshs = _contents(_write(tmp_path / "whoosh", SegmentWriter, articles=articles))
+    ours["postings"].pop(SPELL_FIELD)
+    whooshs["postings"].pop(SPELL_FIELD)
+    assert ours == whooshs
+    # Several blocks of 128 postings per word, with lengths from 1 to 60 words.
+    assert max(len(postings) for _, postings in ours["postings"][CONTENT_FIELD]) > 300
 
 
 def test_index_writer_past_its_memory_limit_writes_the_same(tmp_path: Path) -> None:
