@@ -98,19 +98,49 @@ class WordTerms:
 
     def counts(self, text: str) -> Counter[str]:
         """How many times each term occurs in `text` (what the analyzer would index)."""
-        if self._find_words is not None:
-            words = self._find_words(text)
-        elif self._splitter is not None:
-            # A gap, then the word and the pattern's own groups (see _spans_by_split).
-            words = self._splitter.split(text)[1 :: self._splitter.groups + 1]
-        else:
-            words = [match.group() for match in self.finditer(text)]
         counts: Counter[str] = Counter()
-        for word, count in Counter(words).items():
+        for word, count in Counter(self._words(text)).items():
             term = self.term(word)
             if term is not None:
                 counts[term] += count
         return counts
+
+    def positions(self, text: str) -> dict[str, list[int]]:
+        """Each term of `text` with its positions, numbered as `tokens(positions=True)` does."""
+        numbered = enumerate(self._terms_of(self._words(text)))
+        if self.renumber:
+            # As in tokens(): kept words count on from the first kept one, stop words vanish.
+            kept = [(index, term) for index, term in numbered if term is not None]
+            numbered = enumerate((term for _, term in kept), start=kept[0][0] if kept else 0)
+        found: defaultdict[str, list[int]] = defaultdict(list)
+        for position, term in numbered:
+            if term is not None:
+                found[term].append(position)
+        return found
+
+    def _terms_of(self, words: list[str]) -> list[str | None]:
+        """The term of each word, in order: the memo looked up in C once every word is in it."""
+        memo = self._memo
+        for word in set(words).difference(memo):
+            self.term(word)
+        try:
+            return list(map(memo.__getitem__, words))
+        except KeyError:  # past MAX_MEMO_WORDS some words are not remembered
+            return [self.term(word) for word in words]
+
+    def distinct_terms(self, text: str) -> set[str]:
+        """The terms of `text`, each once."""
+        terms = set(self._terms_of(list(set(self._words(text)))))
+        terms.discard(None)
+        return terms  # type: ignore[return-value]
+
+    def _words(self, text: str) -> list[str]:
+        if self._find_words is not None:
+            return self._find_words(text)
+        if self._splitter is not None:
+            # A gap, then the word and the pattern's own groups (see _spans_by_split).
+            return self._splitter.split(text)[1 :: self._splitter.groups + 1]
+        return [match.group() for match in self.finditer(text)]
 
     def spans(self, text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
         """(start, end, term) of every word of `text` whose term is one of `terms`."""
@@ -265,14 +295,13 @@ class WordwiseAnalyzer(CompositeAnalyzer):  # type: ignore[misc]  # Whoosh is un
         parts = _wordwise_parts(CompositeAnalyzer(*self.items))
         if parts is None:
             raise ValueError(f"not a word-by-word analyzer chain: {self.items!r}")
-        # Every searcher unpickles its own copy of the schema: chains that pickle the same
-        # share one memo, so what one request analyzed, the next one's searcher knows.
-        key = pickle.dumps(self.items)
-        with _shared_lock:
-            words = _shared_words.get(key)
-            if words is None:
-                words = _shared_words[key] = WordTerms(*parts)
-        self.words = words
+        self.words = _shared_word_terms(*parts)
+        # With no_morph=True (the unstemmed words Whoosh indexes for spelling) the chain skips
+        # its morphological filters, the stemmer: the same words through the other filters.
+        tokenizer, filters = parts
+        self.unmorphed_words = _shared_word_terms(
+            tokenizer, [item for item in filters if not getattr(item, "is_morph", False)]
+        )
 
     def __getstate__(self) -> dict[str, Any]:
         # The index's table of contents pickles the schema: keep the chain, not the memo.
@@ -302,7 +331,7 @@ class WordwiseAnalyzer(CompositeAnalyzer):  # type: ignore[misc]  # Whoosh is un
         **options: Any,
     ) -> Iterator[Any]:
         """Tokens of `value`, as the chain would give them."""
-        if not tokenize or keeporiginal or not removestops or no_morph:
+        if not tokenize or keeporiginal or not removestops:
             return super().__call__(  # type: ignore[no-any-return]
                 value,
                 positions=positions,
@@ -316,7 +345,8 @@ class WordwiseAnalyzer(CompositeAnalyzer):  # type: ignore[misc]  # Whoosh is un
                 no_morph=no_morph,
                 **options,
             )
-        return self.words.tokens(value, positions, chars, start_pos, start_char, mode, options)
+        words = self.unmorphed_words if no_morph else self.words
+        return words.tokens(value, positions, chars, start_pos, start_char, mode, options)
 
 
 def wordwise(analyzer: Any) -> Any:
@@ -328,6 +358,19 @@ def wordwise(analyzer: Any) -> Any:
 
 _shared_words: dict[bytes, WordTerms] = {}
 _shared_lock = threading.Lock()
+
+
+def _shared_word_terms(tokenizer: Any, filters: list[Any]) -> WordTerms:
+    # Every searcher unpickles its own copy of the schema: chains that pickle the same
+    # share one memo, so what one request analyzed, the next one's searcher knows.
+    key = pickle.dumps((tokenizer, filters))
+    with _shared_lock:
+        words = _shared_words.get(key)
+        if words is None:
+            words = _shared_words[key] = WordTerms(tokenizer, filters)
+    return words
+
+
 _mappers: dict[int, tuple[Any, WordTerms | None]] = {}
 _mappers_lock = threading.Lock()
 

@@ -51,10 +51,13 @@ from indexer.storage import (
     publish,
     recover,
 )
+from indexer.writer import index_writer
 
 ProgressCallback = Callable[[int, int], None]
-# Whoosh's writer buffers postings in memory up to this many megabytes before spilling to disk.
-WRITER_MEMORY_MB = 256
+# Each writer (one per build process) buffers postings in memory up to about this many megabytes
+# before sorting them into runs on disk, which made a 5,000-article share take 43 s instead of
+# 33 s at 256 MB. 1 GB holds about 6 million postings, some 20,000 articles of 600 words.
+WRITER_MEMORY_MB = 1024
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ class _Build:
         self.index_dir = index_dir
         self.build_dir = build_dir
         self.index = index
-        self.writer = index.writer(limitmb=WRITER_MEMORY_MB)
+        self.writer = index_writer(index, WRITER_MEMORY_MB)
 
     @classmethod
     def start(cls, index_dir: Path, base: str | None, schema: Any) -> _Build:

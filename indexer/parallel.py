@@ -28,6 +28,7 @@ from whoosh.filedb.filestore import FileStorage
 from indexer.articles import load_article
 from indexer.errors import ArticleError
 from indexer.schema import article_to_document, build_schema
+from indexer.writer import index_writer
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name inside a folder
 # Below this many articles, starting processes costs more than it saves.
@@ -58,7 +59,7 @@ def _index_share(
     """Worker: index `paths` into a new index in `shard_dir`, reporting through `messages`."""
     _exit_with_parent()
     try:
-        writer = whoosh.index.create_in(shard_dir, build_schema()).writer(limitmb=limitmb)
+        writer = index_writer(whoosh.index.create_in(shard_dir, build_schema()), limitmb)
         done = 0
         for done, path in enumerate(map(Path, paths), start=1):
             try:

@@ -48,6 +48,7 @@ def _outside_quotes(text: str) -> str:
     return "".join(part for i, part in enumerate(text.split('"')) if i % 2 == 0)
 
 
+_QUOTED = re.compile(r'"[^"]*"')
 _FIELD_PREFIX = re.compile(r"(?:^|[\s(])([A-Za-z_]+):(?=$|[\s)])")
 # A question mark that ends a word ends a question: "does magnesium help?" must not become the
 # one-letter wildcard "help?", which matches "helps" but never "help". Inside a word ("migr?ne")
@@ -64,7 +65,8 @@ def parse_query(text: str, parser: Any, max_length: int) -> Any:
     """Check `text` and parse it with Whoosh's `parser` into a query object."""
     text = check_query_text(text, max_length)
     check_nesting(text)
-    for match in _FIELD_PREFIX.finditer(_outside_quotes(text)):
+    # Phrases kept as empty quotes: `title:"..."` has a word after the colon, `"a b:"` is a phrase.
+    for match in _FIELD_PREFIX.finditer(_QUOTED.sub('""', text)):
         field = match.group(1)
         if field in parser.schema.names():
             raise QueryError(

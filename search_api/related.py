@@ -7,7 +7,15 @@ from typing import Any
 from whoosh import query as wq
 
 from indexer.errors import ArticleNotFoundError
-from indexer.schema import FIELD_BOOSTS, SEARCH_FIELDS, TEXT_FIELDS, stored_date, stored_tags
+from indexer.schema import (
+    CONTENT_ALIASES,
+    CONTENT_FIELD,
+    FIELD_BOOSTS,
+    SEARCH_FIELDS,
+    TEXT_FIELDS,
+    stored_date,
+    stored_tags,
+)
 from search_api.models import RelatedArticle, RelatedResponse
 from search_api.snippets import opening_words
 
@@ -28,7 +36,9 @@ def key_terms(searcher: Any, fields: dict[str, Any]) -> list[tuple[str, float]]:
         if not text.strip():
             continue
         wanted = KEY_TERMS_PER_FIELD.get(field, 5)
-        for term, weight in searcher.key_terms_from_text(field, text, numterms=wanted):
+        # Summary and body are stored only: their words are weighed against `content`.
+        indexed = CONTENT_FIELD if field in CONTENT_ALIASES else field
+        for term, weight in searcher.key_terms_from_text(indexed, text, numterms=wanted):
             # A term that is key in several fields (title and body) matters more.
             weights[term] = weights.get(term, 0.0) + float(weight)
     ranked = sorted(weights.items(), key=lambda item: (-item[1], item[0]))

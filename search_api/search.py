@@ -126,15 +126,14 @@ def snippet_for(
     style: SnippetStyle | None = None,
 ) -> str:
     """The body around its best matches; the summary or the opening words when the body has none."""
-    schema = searcher.schema
+    # Body and summary are stored only; their words were indexed in `content`, with its analyzer.
+    analyzer = searcher.schema[CONTENT_FIELD].analyzer
     fragments, tag = (style.fragments, style.tag) if style else (1, "mark")
     body = fields.get("body") or ""
-    snippet, matched = make_snippet(body, schema["body"].analyzer, terms, words, tag, fragments)
+    snippet, matched = make_snippet(body, analyzer, terms, words, tag, fragments)
     summary = fields.get("summary") or ""
     if not matched and summary:
-        summary_snippet, summary_matched = make_snippet(
-            summary, schema["summary"].analyzer, terms, words, tag
-        )
+        summary_snippet, summary_matched = make_snippet(summary, analyzer, terms, words, tag)
         if summary_matched or not body:
             return summary_snippet
     return snippet

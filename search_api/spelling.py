@@ -24,7 +24,8 @@ _INFLECTIONS = ("s", "es", "d", "ed", "ing")
 def _most_frequent(reader: Any, spell_field: str, candidates: list[str]) -> str | None:
     if not candidates:
         return None
-    best: str = max(candidates, key=lambda c: (reader.doc_frequency(spell_field, c), c))
+    # The spelling field counts a word's documents in its postings' weights (indexer/writer.py).
+    best: str = max(candidates, key=lambda c: (reader.frequency(spell_field, c), c))
     return best
 
 

@@ -8,9 +8,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.analysis import NgramFilter, RegexTokenizer, StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import TEXT as TEXT_FIELD
 
 from indexer.analysis import WordwiseAnalyzer, word_terms_for, wordwise
-from indexer.schema import build_schema
+from indexer.schema import ProseText, build_schema
 
 TEXT = (
     "Headaches, the HEADACHE and headaching: U.S. e.g. 3.5 mg/day isn't a café's naïve "
@@ -23,6 +24,7 @@ CALL_OPTIONS: list[dict[str, Any]] = [
     {"positions": True, "chars": True, "start_pos": 5, "start_char": 7},
     {"removestops": False, "positions": True},
     {"no_morph": True},
+    {"no_morph": True, "positions": True, "chars": True, "start_pos": 2},
     {"tokenize": False},
 ]
 WORDS = st.sampled_from(
@@ -72,5 +74,29 @@ def test_wordwise_leaves_other_analyzers_alone() -> None:
 
 def test_schema_prose_fields_use_the_wordwise_analyzer() -> None:
     schema = build_schema()
-    assert isinstance(schema["body"].analyzer, WordwiseAnalyzer)
-    assert word_terms_for(schema["body"].analyzer) is not None
+    assert isinstance(schema["content"].analyzer, WordwiseAnalyzer)
+    assert word_terms_for(schema["content"].analyzer) is not None
+
+
+def _postings(field: Any, text: str) -> list[tuple[bytes, int, float, bytes]]:
+    return sorted(field.index(text))
+
+
+@settings(max_examples=100, deadline=None)
+@given(pieces=st.lists(st.tuples(WORDS, SEPARATORS), max_size=30))
+def test_prose_text_indexes_what_text_indexes(pieces: list[tuple[str, str]]) -> None:
+    text = "".join(word + separator for word, separator in pieces)
+    schema = build_schema()
+    fast = schema["content"]
+    assert isinstance(fast, ProseText)
+    plain = TEXT_FIELD(analyzer=fast.analyzer, spelling=True)
+    assert _postings(fast, text) == _postings(plain, text)
+    assert list(fast.spellable_words(text)) == list(plain.spellable_words(text))
+
+
+def test_prose_text_indexes_what_text_indexes_on_prose() -> None:
+    fast = build_schema()["content"]
+    plain = TEXT_FIELD(analyzer=fast.analyzer, spelling=True)
+    assert _postings(fast, TEXT) == _postings(plain, TEXT)
+    assert [term for term, *_ in _postings(fast, TEXT)][:3] == [b"3.5", b"b2", "café".encode()]
+    assert list(fast.spellable_words(TEXT)) == list(plain.spellable_words(TEXT))
