@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from whoosh.analysis import StemmingAnalyzer
 
 from indexer.analysis import wordwise
-from indexer.schema import build_schema, text_analyzer
+from indexer.schema import CONTENT_FIELD, build_schema, text_analyzer
 from search_api.snippets import _word_bounds, make_snippet
 
 WORDS = st.sampled_from(
@@ -45,7 +45,7 @@ class _ChainOnly:
 # (Snowball English) also looks only at words that start like a term.
 ANALYZERS = [
     pytest.param(lambda: wordwise(StemmingAnalyzer()), StemmingAnalyzer, id="porter"),
-    pytest.param(lambda: build_schema()["body"].analyzer, text_analyzer, id="schema"),
+    pytest.param(lambda: build_schema()[CONTENT_FIELD].analyzer, text_analyzer, id="schema"),
 ]
 
 
