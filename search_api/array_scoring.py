@@ -115,7 +115,7 @@ def read_postings(leaf: Any, field: str, text: str) -> Postings:
     matcher = getattr(matcher, "child", matcher)
     ids: list[Any] = []
     weights: list[Any] = []
-    if hasattr(matcher, "_read_data") and not getattr(matcher, "_byteids", True):
+    if _reads_blocks(matcher):
         # Whoosh's own block reader (W3LeafMatcher): a whole block of postings at a time,
         # decoded with NumPy. A block holds its document numbers as gaps from the previous
         # one (the first from 0), and its weights as an array, one float for all, or None
@@ -494,15 +494,16 @@ def _values_of(leaf: Any, field: str, word: str, candidates: Ints) -> list[bytes
     return values
 
 
+def _reads_blocks(matcher: Any) -> bool:
+    # Whoosh's own block reader (W3LeafMatcher), whose blocks read_postings decodes itself.
+    return hasattr(matcher, "_read_data") and not getattr(matcher, "_byteids", True)
+
+
 def _block_reader(matcher: Any) -> bool:
-    # Whoosh's own block reader (W3LeafMatcher) over a format whose values vary in size, so a
-    # block's values are kept as one bytes string per posting.
+    # A block reader over a format whose values vary in size, so a block's values are kept as
+    # one bytes string per posting.
     fixed = matcher.format.fixed_value_size() if hasattr(matcher, "format") else 0
-    return (
-        hasattr(matcher, "_read_data")
-        and not getattr(matcher, "_byteids", True)
-        and (fixed is None or fixed < 0)
-    )
+    return _reads_blocks(matcher) and (fixed is None or fixed < 0)
 
 
 class ArrayResults(Results):  # type: ignore[misc]  # Whoosh is untyped

@@ -60,9 +60,7 @@ class WordList:
         difference = self.bags[near] - bag
         # Each edit adds, removes or changes one letter (a swap none): the bag distance, the
         # larger of the letters missing on either side, is at most the edit distance.
-        missing = np.maximum(
-            np.maximum(difference, 0).sum(axis=1), (-difference).clip(0).sum(axis=1)
-        )
+        missing = np.maximum(difference.clip(0).sum(axis=1), (-difference).clip(0).sum(axis=1))
         return [
             self.words[index]
             for index in near[missing <= most].tolist()
