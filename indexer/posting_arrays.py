@@ -1,0 +1,292 @@
+"""Posting arrays: a file per segment with each scored term's postings as flat arrays.
+
+Whoosh keeps a term's postings in pickled blocks that its reader decodes in Python, about a
+microsecond per posting; a searched word can have 100,000 of them. Beside each segment it
+writes, our writer (`indexer.writer`) also writes `<segment id>.arrays`: for every term of the
+scored fields, its document numbers (uint32) and weights, so a query reads a term with one
+`os.pread` and `np.frombuffer`. Whoosh's own files are unchanged, and a segment without the file
+(an index written before it existed) is read through Whoosh as before.
+
+The name follows Whoosh's segment files (`MAIN_<id>.<ext>`): Whoosh's clean-up keeps the file
+while its segment is live and deletes it with the segment, and parallel builds, generation
+links and checksums treat it as any other index file. It is moved into the index folder after
+Whoosh packs its own files into the segment's compound `.seg` file, so it is never packed.
+
+Layout (little-endian): the magic bytes; the postings, term after term (document numbers, then
+weights as `_ONES` (none stored), `_BYTES` (uint8) or `_FLOATS` (float64), whichever holds them
+exactly); per field, its terms' table (sorted term bytes joined, the end of each, and each
+term's offset, posting count and weight kind); a JSON footer locating the tables; the footer's
+size (uint64); the magic again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import numpy.typing as npt
+
+EXTENSION = ".arrays"
+_MAGIC = b"MSPARR01"
+_TAIL = 8 + len(_MAGIC)
+# How postings are kept: none stored (all 1.0), one byte each (small whole numbers), float64.
+_ONES, _BYTES, _FLOATS = 0, 1, 2
+# Postings gathered before they are converted to arrays together (one NumPy call per batch,
+# not per term: most terms have a handful of postings).
+_BATCH = 1 << 16
+
+DocNums = npt.NDArray[np.int64]
+Weights = npt.NDArray[np.float64]
+
+
+def array_fields(schema: Any) -> frozenset[str]:
+    """The fields whose postings the file holds: those scored with BM25 (not spelling words)."""
+    return frozenset(name for name, field in schema.items() if field.scorable)
+
+
+class _FieldTable:
+    """One field's terms as the writer collects them, in order."""
+
+    def __init__(self) -> None:
+        self.texts: list[bytes] = []
+        self.offsets: list[int] = []
+        self.counts: list[int] = []
+        self.kinds: list[int] = []
+
+
+class PostingArraysWriter:
+    """Writes one segment's posting arrays file, term by term in Whoosh's (sorted) order."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: BinaryIO = path.open("wb")
+        self._file.write(_MAGIC)
+        self._position = len(_MAGIC)
+        self._tables: dict[str, _FieldTable] = {}
+        self._pending: list[tuple[_FieldTable, int]] = []
+        self._ids: list[int] = []
+        self._weights: list[float] = []
+
+    def add(self, field: str, text: bytes, ids: Sequence[int], weights: Sequence[float]) -> None:
+        """Add one term's postings (document numbers ascending, weights in the same order)."""
+        table = self._tables.get(field)
+        if table is None:
+            table = self._tables[field] = _FieldTable()
+        if table.texts and text <= table.texts[-1]:
+            raise ValueError(f"terms of {field} out of order: {table.texts[-1]!r} .. {text!r}")
+        table.texts.append(text)
+        self._pending.append((table, len(ids)))
+        self._ids.extend(ids)
+        self._weights.extend(weights)
+        if len(self._ids) >= _BATCH:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        if not self._pending:
+            return
+        ids = np.array(self._ids, np.uint32)
+        weights = np.array(self._weights, np.float64)
+        counts = np.array([count for _, count in self._pending], np.int64)
+        starts = np.cumsum(counts) - counts
+        # Each term's weight kind at once: every posting 1.0, or all whole numbers 0..255.
+        all_ones = np.logical_and.reduceat(weights == 1.0, starts)
+        small = (weights >= 0) & (weights <= 255) & (weights == np.floor(weights))
+        all_small = np.logical_and.reduceat(small, starts)
+        as_bytes = np.where(small, weights, 0).astype(np.uint8)
+        id_bytes = memoryview(ids.astype("<u4").tobytes())
+        float_bytes = memoryview(weights.astype("<f8").tobytes())
+        byte_bytes = memoryview(as_bytes.tobytes())
+        write = self._file.write
+        position = self._position
+        for (table, count), start, ones, small_only in zip(
+            self._pending, starts.tolist(), all_ones.tolist(), all_small.tolist(), strict=True
+        ):
+            table.offsets.append(position)
+            table.counts.append(count)
+            end = start + count
+            write(id_bytes[4 * start : 4 * end])
+            position += 4 * count
+            if ones:
+                table.kinds.append(_ONES)
+            elif small_only:
+                table.kinds.append(_BYTES)
+                write(byte_bytes[start:end])
+                position += count
+            else:
+                table.kinds.append(_FLOATS)
+                write(float_bytes[8 * start : 8 * end])
+                position += 8 * count
+        self._position = position
+        self._pending.clear()
+        self._ids.clear()
+        self._weights.clear()
+
+    def _write_array(self, values: npt.NDArray[Any]) -> int:
+        at = self._position
+        data = values.tobytes()
+        self._file.write(data)
+        self._position += len(data)
+        return at
+
+    def close(self, doc_count: int) -> None:
+        """Write the term tables and the footer, and close the file."""
+        self._write_pending()
+        fields: dict[str, dict[str, int]] = {}
+        for name, table in sorted(self._tables.items()):
+            ends = np.cumsum([len(text) for text in table.texts], dtype=np.int64)
+            fields[name] = {
+                "terms": len(table.texts),
+                "text": self._write_array(np.frombuffer(b"".join(table.texts), np.uint8)),
+                "ends": self._write_array(ends.astype("<u4")),
+                "offsets": self._write_array(np.array(table.offsets, "<u8")),
+                "counts": self._write_array(np.array(table.counts, "<u4")),
+                "kinds": self._write_array(np.array(table.kinds, np.uint8)),
+            }
+        footer = json.dumps({"documents": doc_count, "fields": fields}).encode("utf-8")
+        self._file.write(footer + len(footer).to_bytes(8, "little") + _MAGIC)
+        self._file.close()
+
+    def discard(self) -> None:
+        """Close and delete an unfinished file."""
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """One field's term table, read into memory: terms found by binary search."""
+
+    text: bytes
+    ends: npt.NDArray[np.uint32]
+    offsets: npt.NDArray[np.uint64]
+    counts: npt.NDArray[np.uint32]
+    kinds: npt.NDArray[np.uint8]
+
+    def find(self, term: bytes) -> int:
+        """The term's number in the table, or -1."""
+        # Terms are sorted by their bytes (Whoosh's order); the table is in NumPy arrays, far
+        # smaller than a dict of Python strings, and some 20 comparisons find a term.
+        text, ends = self.text, self.ends
+        low, high = 0, len(ends)
+        while low < high:
+            middle = (low + high) // 2
+            start = int(ends[middle - 1]) if middle else 0
+            found = text[start : int(ends[middle])]
+            if found < term:
+                low = middle + 1
+            elif found > term:
+                high = middle
+            else:
+                return middle
+        return -1
+
+    @property
+    def size(self) -> int:
+        """Bytes held in memory."""
+        arrays = (self.ends, self.offsets, self.counts, self.kinds)
+        return len(self.text) + sum(int(a.nbytes) for a in arrays)
+
+
+class PostingArrays:
+    """A segment's posting arrays file open for reading; threads may share it.
+
+    Reads go through `os.pread`, which takes the file position as an argument, so concurrent
+    reads never interfere. The file stays open while this object lives: requests still
+    searching an older snapshot may read it after its generation's folder is gone.
+    """
+
+    def __init__(self, path: Path, fd: int, footer: dict[str, Any]) -> None:
+        self.path = path
+        self._fd = fd
+        self.doc_count = int(footer["documents"])
+        self._fields: dict[str, dict[str, int]] = footer["fields"]
+        self._terms: dict[str, _Terms] = {}
+        self._lock = threading.Lock()
+        weakref.finalize(self, os.close, fd)
+
+    @classmethod
+    def open(cls, path: Path) -> PostingArrays | None:
+        """The file at `path` open for reading, or None when there is none."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            size = os.fstat(fd).st_size
+            if size < len(_MAGIC) + _TAIL:
+                raise ValueError(f"{path.name} is too short")
+            tail = _pread(fd, _TAIL, size - _TAIL)
+            footer_size = int.from_bytes(tail[:8], "little")
+            if tail[8:] != _MAGIC or footer_size > size - len(_MAGIC) - _TAIL:
+                raise ValueError(f"{path.name} is not a posting arrays file")
+            footer = json.loads(_pread(fd, footer_size, size - _TAIL - footer_size))
+            return cls(path, fd, footer)
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def has_field(self, field: str) -> bool:
+        """Whether the file holds the postings of `field`'s terms (all of them if so)."""
+        return field in self._fields
+
+    def terms(self, field: str) -> _Terms:
+        """The term table of `field` (which the file must hold), read on first use."""
+        found = self._terms.get(field)
+        if found is None:
+            with self._lock:
+                found = self._terms.get(field)
+                if found is None:
+                    found = self._terms[field] = self._read_terms(self._fields[field])
+        return found
+
+    def _read_terms(self, where: dict[str, int]) -> _Terms:
+        count = where["terms"]
+
+        def array(key: str, dtype: str, size: int) -> npt.NDArray[Any]:
+            return np.frombuffer(_pread(self._fd, size * count, where[key]), dtype)
+
+        ends: npt.NDArray[np.uint32] = array("ends", "<u4", 4)
+        text = _pread(self._fd, int(ends[-1]), where["text"]) if count else b""
+        return _Terms(text, ends, array("offsets", "<u8", 8), array("counts", "<u4", 4),
+                      array("kinds", "u1", 1))
+
+    def read(self, field: str, text: str) -> tuple[DocNums, Weights]:
+        """Document numbers and weights of `text` in `field` (empty when it has none)."""
+        terms = self.terms(field)
+        number = terms.find(text.encode("utf-8"))
+        if number < 0:
+            return _NO_DOCNUMS, _NO_WEIGHTS
+        count = int(terms.counts[number])
+        kind = int(terms.kinds[number])
+        size = 4 * count + (count if kind == _BYTES else 8 * count if kind == _FLOATS else 0)
+        data = _pread(self._fd, size, int(terms.offsets[number]))
+        docnums = np.frombuffer(data, "<u4", count).astype(np.int64)
+        if kind == _ONES:
+            weights: Weights = np.ones(count, np.float64)
+        elif kind == _BYTES:
+            weights = np.frombuffer(data, np.uint8, count, 4 * count).astype(np.float64)
+        else:
+            weights = np.frombuffer(data, "<f8", count, 4 * count).astype(np.float64)
+        return docnums, weights
+
+    def memory(self) -> int:
+        """Bytes held by the term tables read so far."""
+        return sum(terms.size for terms in list(self._terms.values()))
+
+
+def _pread(fd: int, size: int, offset: int) -> bytes:
+    data = os.pread(fd, size, offset)
+    if len(data) != size:
+        raise ValueError(f"posting arrays file ends early ({len(data)} of {size} bytes read)")
+    return data
+
+
+_NO_DOCNUMS: DocNums = np.zeros(0, np.int64)
+_NO_WEIGHTS: Weights = np.zeros(0, np.float64)
