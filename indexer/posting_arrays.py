@@ -25,7 +25,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -62,23 +62,22 @@ class _FieldTable:
 
 
 class PostingArraysWriter:
-    """Writes one segment's posting arrays file, term by term in Whoosh's (sorted) order."""
+    """Writes one segment's posting arrays file for `fields`, term by term in sorted order."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, fields: Iterable[str]) -> None:
         self.path = path
         self._file: BinaryIO = path.open("wb")
         self._file.write(_MAGIC)
         self._position = len(_MAGIC)
-        self._tables: dict[str, _FieldTable] = {}
+        # Every field asked for gets a table, empty if the segment has no terms in it.
+        self._tables: dict[str, _FieldTable] = {field: _FieldTable() for field in fields}
         self._pending: list[tuple[_FieldTable, int]] = []
         self._ids: list[int] = []
         self._weights: list[float] = []
 
     def add(self, field: str, text: bytes, ids: Sequence[int], weights: Sequence[float]) -> None:
         """Add one term's postings (document numbers ascending, weights in the same order)."""
-        table = self._tables.get(field)
-        if table is None:
-            table = self._tables[field] = _FieldTable()
+        table = self._tables[field]
         if table.texts and text <= table.texts[-1]:
             raise ValueError(f"terms of {field} out of order: {table.texts[-1]!r} .. {text!r}")
         table.texts.append(text)
@@ -254,8 +253,13 @@ class PostingArrays:
 
         ends: npt.NDArray[np.uint32] = array("ends", "<u4", 4)
         text = _pread(self._fd, int(ends[-1]), where["text"]) if count else b""
-        return _Terms(text, ends, array("offsets", "<u8", 8), array("counts", "<u4", 4),
-                      array("kinds", "u1", 1))
+        return _Terms(
+            text,
+            ends,
+            array("offsets", "<u8", 8),
+            array("counts", "<u4", 4),
+            array("kinds", "u1", 1),
+        )
 
     def read(self, field: str, text: str) -> tuple[DocNums, Weights]:
         """Document numbers and weights of `text` in `field` (empty when it has none)."""

@@ -240,7 +240,7 @@ class IndexWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
         if getattr(self.storage, "folder", None) is None or temporary is None:
             return None
         name = self.newsegment.make_filename(EXTENSION)
-        return PostingArraysWriter(Path(temporary) / name)
+        return PostingArraysWriter(Path(temporary) / name, self._array_fields)
 
     def _assemble_segment(self) -> None:
         super()._assemble_segment()

@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from itertools import chain
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -32,6 +33,8 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Results
 from whoosh.util.numeric import byte_to_length
 
+from indexer.posting_arrays import EXTENSION as ARRAYS_EXTENSION
+from indexer.posting_arrays import PostingArrays
 from indexer.schema import BM25_B, BM25_K1, CONTENT_FIELD, MedsearchBM25
 from search_api.query_limits import QueryBudget
 from search_api.snapshot_cache import SnapshotCache, reader_key
@@ -152,6 +155,7 @@ class _Segment:
     def __init__(self, leaf: Any, offset: int) -> None:
         self.offset = offset
         self.doc_count = int(leaf.doc_count_all())
+        self.arrays = _posting_arrays(leaf, self.doc_count)
         self.live: Flags | None = None
         if leaf.has_deletions():
             self.live = np.ones(self.doc_count, np.bool_)
@@ -174,6 +178,31 @@ class _Segment:
         lengths = np.zeros(self.doc_count, np.uint8)
         lengths[: min(stored, self.doc_count)] = data[: self.doc_count]
         return lengths
+
+
+def _posting_arrays(leaf: Any, doc_count: int) -> PostingArrays | None:
+    """The segment's posting arrays file (`indexer.posting_arrays`), if it has a usable one."""
+    segment = leaf.segment()
+    storage = leaf.storage()
+    # A compound segment's reader reads through an overlay of the compound file and the folder.
+    folder = getattr(getattr(storage, "b", storage), "folder", None)
+    if segment is None or folder is None:
+        return None
+    path = Path(folder) / segment.make_filename(ARRAYS_EXTENSION)
+    try:
+        arrays = PostingArrays.open(path)
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring %s, reading postings through Whoosh: %s", path.name, exc)
+        return None
+    if arrays is not None and arrays.doc_count != doc_count:
+        logger.warning(
+            "ignoring %s: written for %d documents, the segment has %d",
+            path.name,
+            arrays.doc_count,
+            doc_count,
+        )
+        return None
+    return arrays
 
 
 def _byte_of(leaf: Any, docnum: int, field: str) -> int:
@@ -224,11 +253,18 @@ class ScoringArrays:
         """
         try:
             with index.reader() as reader:
+                statistics = self.statistics(reader, field)
+                through_whoosh = []
+                for number, segment in enumerate(self.segments):
+                    if segment.arrays is not None and segment.arrays.has_field(field):
+                        # Its postings take microseconds to read: only the term table is read.
+                        segment.arrays.terms(field)
+                    else:
+                        through_whoosh.append(number)
+                if not through_whoosh:
+                    return
                 by_frequency = sorted(
-                    (
-                        (documents, term)
-                        for term, (_, documents) in self.statistics(reader, field).items()
-                    ),
+                    ((documents, term) for term, (_, documents) in statistics.items()),
                     reverse=True,
                 )
                 held = 0
@@ -237,7 +273,7 @@ class ScoringArrays:
                     held += 16 * frequency
                     if held > budget or frequency < WARM_MIN_DOCUMENTS or self._released:
                         break
-                    for number in range(len(self.segments)):
+                    for number in through_whoosh:
                         leaf = _leaf(reader, number)
                         self._pinned[(number, field, term)] = read_postings(leaf, field, term)
         except Exception:  # warming only saves time: searches read what they need themselves
@@ -248,6 +284,13 @@ class ScoringArrays:
 
         `reader` is the asking searcher's own reader, read only when the postings are not held.
         """
+        arrays = self.segments[index].arrays
+        if arrays is not None and arrays.has_field(field):
+            try:
+                docnums, weights = arrays.read(field, text)
+                return Postings(docnums, weights)
+            except (OSError, ValueError) as exc:  # checked files should never fail; if one does
+                logger.warning("reading %s through Whoosh: %s", arrays.path.name, exc)
         key = (index, field, text)
         found = self._pinned.get(key)
         if found is not None:
