@@ -2,7 +2,11 @@
 
 Postings: Whoosh's pool holds one tuple per posting and sorts them all at commit, spilling
 sorted runs to disk past its memory limit; here they are grouped by term as documents arrive, in
-number order, so only the terms need sorting (see _TermsPool).
+number order, so only the terms need sorting (see _TermsPool). Past the memory limit the groups
+are spilled to Whoosh's runs, and merged back and grouped by term again when the segment is
+written. Each term's postings go to Whoosh's postings writer a block at a time, and, for the
+fields scored with BM25, to the segment's posting arrays file (`indexer.posting_arrays`), which
+lets search read a term with one system call instead of decoding Whoosh's blocks in Python.
 
 Spelling words: for a field with `spelling=True` Whoosh adds one posting per distinct unstemmed
 word of every document to the field's spelling field (`spell_content`), all on document 0 of
@@ -166,7 +170,7 @@ class _TermsPool(PostingPool):  # type: ignore[misc]  # Whoosh is untyped
 
 
 class IndexWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
-    """Whoosh's SegmentWriter with counted spelling words and column files checked once."""
+    """Whoosh's SegmentWriter, with counted spelling words and a posting arrays file per segment."""
 
     def __init__(self, index: Any, limitmb: int = 128, **kwargs: Any) -> None:
         super().__init__(index, limitmb=limitmb, **kwargs)

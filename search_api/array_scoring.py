@@ -4,7 +4,9 @@ Whoosh finds the best matches of an OR query by walking a tree of matchers one d
 time in Python; a reader's question widened with synonyms and feedback words is an OR of some
 fifty terms, and that walk is most of a search's time on a large index. The queries plain words
 become (`search_api/expansion.py`: terms OR-ed, each synonym group a DisjunctionMax) are scored
-here the other way round: each term's postings are read a block at a time into arrays, scored
+here the other way round: each term's postings are read whole into arrays (from the segment's
+posting arrays file, `indexer.posting_arrays`, in one read; from Whoosh's blocks, a block at a
+time, for a segment written without one), scored
 with the same BM25 formula and statistics as `indexer.schema.MedsearchBM25` in one vector
 operation, and added into one array of scores per segment. The scores equal Whoosh's up to the
 order in which floating-point sums are added (a few units in the last place); the order of
@@ -51,8 +53,9 @@ Flags = npt.NDArray[np.bool_]
 # Field lengths are stored as one byte each; this table turns the byte back into the length
 # Whoosh's scorer uses (a byte of 0 means no length, and such a document has no postings).
 _LENGTH_OF_BYTE: Floats = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)])
-# Postings kept in memory per index snapshot, in bytes. Popular words are asked for again and
-# again (every query about "diabetes" reads its postings); a posting costs 12 bytes here.
+# Postings read through Whoosh kept in memory per index snapshot, in bytes (segments with a
+# posting arrays file are read from it every time). Popular words are asked for again and again
+# (every query about "diabetes" reads its postings); a posting costs 12 bytes here.
 POSTINGS_CACHE_BYTES = 48 * 1024 * 1024
 # Postings of the most frequent words read ahead per snapshot, beside the recently used ones.
 WARM_BYTES = 32 * 1024 * 1024
@@ -246,9 +249,10 @@ class ScoringArrays:
     def warm(self, index: Any, field: str, budget: int) -> None:
         """Read the postings of `field`'s most frequent words ahead, up to `budget` bytes.
 
-        Frequent words have the longest posting lists, the slowest to read, and they come up in
-        most queries (and among feedback words); reading them once when a snapshot is first
-        searched (as Solr's and Elasticsearch's warmers do) keeps them off every first query.
+        Frequent words have the longest posting lists, the slowest to read through Whoosh, and
+        they come up in most queries (and among feedback words); reading them once when a
+        snapshot is first searched (as Solr's and Elasticsearch's warmers do) keeps them off
+        every first query. Segments with a posting arrays file only get their term table read.
         Reads through its own reader: the requests' readers belong to their threads.
         """
         try:

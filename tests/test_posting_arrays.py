@@ -40,7 +40,7 @@ def _article(number: int, rng: random.Random) -> Article:
         title=words(rng.randint(1, 4)),
         body=words(rng.randint(5, 80)),
         author=rng.choice(["Ada Byron", "Noor Haddad", "Lin Wei"]),
-        tags=rng.sample(["sleep", "pain", "diet", "drugs"], rng.randint(0, 2)),
+        tags=tuple(rng.sample(["sleep", "pain", "diet", "drugs"], rng.randint(0, 2))),
     )
 
 
