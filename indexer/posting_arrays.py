@@ -23,32 +23,46 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 import numpy.typing as npt
+from whoosh.formats import Positions
 
 EXTENSION = ".arrays"
-_MAGIC = b"MSPARR01"
+_MAGIC = b"MSPARR02"
 _TAIL = 8 + len(_MAGIC)
 # How postings are kept: none stored (all 1.0), one byte each (small whole numbers), float64.
 _ONES, _BYTES, _FLOATS = 0, 1, 2
+_WEIGHT_SIZE = {_ONES: 0, _BYTES: 1, _FLOATS: 8}
+# A term's positions are not in the file (its field has none, or they are not Whoosh's encoding).
+_NO_POSITIONS = 0
 # Postings gathered before they are converted to arrays together (one NumPy call per batch,
 # not per term: most terms have a handful of postings).
 _BATCH = 1 << 16
 
 DocNums = npt.NDArray[np.int64]
+Ints = npt.NDArray[np.int64]
 Weights = npt.NDArray[np.float64]
 
 
 def array_fields(schema: Any) -> frozenset[str]:
     """The fields whose postings the file holds: those scored with BM25 (not spelling words)."""
     return frozenset(name for name, field in schema.items() if field.scorable)
+
+
+def position_fields(schema: Any) -> frozenset[str]:
+    """The fields of `array_fields` whose positions the file holds too (for phrases)."""
+    return frozenset(
+        name for name in array_fields(schema) if type(schema[name].format) is Positions
+    )
 
 
 class _FieldTable:
@@ -59,31 +73,52 @@ class _FieldTable:
         self.offsets: list[int] = []
         self.counts: list[int] = []
         self.kinds: list[int] = []
+        # Each term's position width (_NO_POSITIONS, 2 or 4 bytes) and its record's size.
+        self.position_kinds: list[int] = []
+        self.sizes: list[int] = []
 
 
 class PostingArraysWriter:
     """Writes one segment's posting arrays file for `fields`, term by term in sorted order."""
 
-    def __init__(self, path: Path, fields: Iterable[str]) -> None:
+    def __init__(self, path: Path, fields: Iterable[str], positional: Iterable[str] = ()) -> None:
         self.path = path
+        # Fields whose values are Whoosh's encoded positions (Positions format).
+        self._positional = frozenset(positional)
         self._file: BinaryIO = path.open("wb")
         self._file.write(_MAGIC)
         self._position = len(_MAGIC)
         # Every field asked for gets a table, empty if the segment has no terms in it.
         self._tables: dict[str, _FieldTable] = {field: _FieldTable() for field in fields}
-        self._pending: list[tuple[_FieldTable, int]] = []
+        self._pending: list[tuple[_FieldTable, int, bool]] = []
         self._ids: list[int] = []
         self._weights: list[float] = []
+        self._values: list[bytes] = []
 
-    def add(self, field: str, text: bytes, ids: Sequence[int], weights: Sequence[float]) -> None:
-        """Add one term's postings (document numbers ascending, weights in the same order)."""
+    def add(
+        self,
+        field: str,
+        text: bytes,
+        ids: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[bytes | None] = (),
+    ) -> None:
+        """Add one term's postings (document numbers ascending; weights and values in order)."""
         table = self._tables[field]
         if table.texts and text <= table.texts[-1]:
             raise ValueError(f"terms of {field} out of order: {table.texts[-1]!r} .. {text!r}")
         table.texts.append(text)
-        self._pending.append((table, len(ids)))
+        # Whoosh's Positions encoding ends with a pickle's STOP; anything else is left out.
+        positional = (
+            field in self._positional
+            and len(values) == len(ids)
+            and all(value and value.endswith(b".") for value in values)
+        )
+        self._pending.append((table, len(ids), positional))
         self._ids.extend(ids)
         self._weights.extend(weights)
+        if positional:
+            self._values.extend(cast(Sequence[bytes], values))
         if len(self._ids) >= _BATCH:
             self._write_pending()
 
@@ -92,7 +127,7 @@ class PostingArraysWriter:
             return
         ids = np.array(self._ids, np.uint32)
         weights = np.array(self._weights, np.float64)
-        counts = np.array([count for _, count in self._pending], np.int64)
+        counts = np.array([count for _, count, _ in self._pending], np.int64)
         starts = np.cumsum(counts) - counts
         # Each term's weight kind at once: every posting 1.0, or all whole numbers 0..255.
         all_ones = np.logical_and.reduceat(weights == 1.0, starts)
@@ -102,12 +137,17 @@ class PostingArraysWriter:
         id_bytes = memoryview(ids.astype("<u4").tobytes())
         float_bytes = memoryview(weights.astype("<f8").tobytes())
         byte_bytes = memoryview(as_bytes.tobytes())
+        per_posting, positions = _decoded_positions(self._values)
+        # Where each positional posting's positions start, and each term's first posting.
+        position_starts = np.concatenate(([0], np.cumsum(per_posting)))
+        next_positional = 0
         write = self._file.write
         position = self._position
-        for (table, count), start, ones, small_only in zip(
+        for (table, count, positional), start, ones, small_only in zip(
             self._pending, starts.tolist(), all_ones.tolist(), all_small.tolist(), strict=True
         ):
             table.offsets.append(position)
+            began = position
             table.counts.append(count)
             end = start + count
             write(id_bytes[4 * start : 4 * end])
@@ -122,10 +162,24 @@ class PostingArraysWriter:
                 table.kinds.append(_FLOATS)
                 write(float_bytes[8 * start : 8 * end])
                 position += 8 * count
+            kind = _NO_POSITIONS
+            if positional:
+                first, last = next_positional, next_positional + count
+                counts_here = per_posting[first:last]
+                here = positions[position_starts[first] : position_starts[last]]
+                kind = 2 if max(int(counts_here.max()), int(here.max(initial=0))) < 1 << 16 else 4
+                dtype = "<u2" if kind == 2 else "<u4"
+                data = counts_here.astype(dtype).tobytes() + here.astype(dtype).tobytes()
+                write(data)
+                position += len(data)
+                next_positional += count
+            table.position_kinds.append(kind)
+            table.sizes.append(position - began)
         self._position = position
         self._pending.clear()
         self._ids.clear()
         self._weights.clear()
+        self._values.clear()
 
     def _write_array(self, values: npt.NDArray[Any]) -> int:
         at = self._position
@@ -147,6 +201,8 @@ class PostingArraysWriter:
                 "offsets": self._write_array(np.array(table.offsets, "<u8")),
                 "counts": self._write_array(np.array(table.counts, "<u4")),
                 "kinds": self._write_array(np.array(table.kinds, np.uint8)),
+                "position_kinds": self._write_array(np.array(table.position_kinds, np.uint8)),
+                "sizes": self._write_array(np.array(table.sizes, "<u8")),
             }
         footer = json.dumps({"documents": doc_count, "fields": fields}).encode("utf-8")
         self._file.write(footer + len(footer).to_bytes(8, "little") + _MAGIC)
@@ -167,6 +223,8 @@ class _Terms:
     offsets: npt.NDArray[np.uint64]
     counts: npt.NDArray[np.uint32]
     kinds: npt.NDArray[np.uint8]
+    position_kinds: npt.NDArray[np.uint8]
+    sizes: npt.NDArray[np.uint64]
 
     def find(self, term: bytes) -> int:
         """The term's number in the table, or -1."""
@@ -189,7 +247,14 @@ class _Terms:
     @property
     def size(self) -> int:
         """Bytes held in memory."""
-        arrays = (self.ends, self.offsets, self.counts, self.kinds)
+        arrays = (
+            self.ends,
+            self.offsets,
+            self.counts,
+            self.kinds,
+            self.position_kinds,
+            self.sizes,
+        )
         return len(self.text) + sum(int(a.nbytes) for a in arrays)
 
 
@@ -259,6 +324,8 @@ class PostingArrays:
             array("offsets", "<u8", 8),
             array("counts", "<u4", 4),
             array("kinds", "u1", 1),
+            array("position_kinds", "u1", 1),
+            array("sizes", "<u8", 8),
         )
 
     def read(self, field: str, text: str) -> tuple[DocNums, Weights]:
@@ -269,20 +336,63 @@ class PostingArrays:
             return _NO_DOCNUMS, _NO_WEIGHTS
         count = int(terms.counts[number])
         kind = int(terms.kinds[number])
-        size = 4 * count + (count if kind == _BYTES else 8 * count if kind == _FLOATS else 0)
-        data = _pread(self._fd, size, int(terms.offsets[number]))
-        docnums = np.frombuffer(data, "<u4", count).astype(np.int64)
-        if kind == _ONES:
-            weights: Weights = np.ones(count, np.float64)
-        elif kind == _BYTES:
-            weights = np.frombuffer(data, np.uint8, count, 4 * count).astype(np.float64)
-        else:
-            weights = np.frombuffer(data, "<f8", count, 4 * count).astype(np.float64)
-        return docnums, weights
+        data = _pread(self._fd, 4 * count + _WEIGHT_SIZE[kind] * count, int(terms.offsets[number]))
+        return _postings(data, count, kind)
+
+    def positions(self, field: str, text: str) -> tuple[DocNums, Ints, Ints] | None:
+        """Documents of `text` in `field`, how many positions each, and all of them in order.
+
+        None when the file does not hold the term's positions (read them through Whoosh).
+        """
+        terms = self.terms(field)
+        number = terms.find(text.encode("utf-8"))
+        if number < 0:
+            return _NO_DOCNUMS, _NO_INTS, _NO_INTS
+        width = int(terms.position_kinds[number])
+        if width == _NO_POSITIONS:
+            return None
+        count = int(terms.counts[number])
+        kind = int(terms.kinds[number])
+        data = _pread(self._fd, int(terms.sizes[number]), int(terms.offsets[number]))
+        docnums, _ = _postings(data, count, kind)
+        start = (4 + _WEIGHT_SIZE[kind]) * count
+        dtype = "<u2" if width == 2 else "<u4"
+        per_posting = np.frombuffer(data, dtype, count, start).astype(np.int64)
+        start += width * count
+        total = (len(data) - start) // width
+        positions = np.frombuffer(data, dtype, total, start).astype(np.int64)
+        return docnums, per_posting, positions
 
     def memory(self) -> int:
         """Bytes held by the term tables read so far."""
         return sum(terms.size for terms in list(self._terms.values()))
+
+
+def _postings(data: bytes, count: int, kind: int) -> tuple[DocNums, Weights]:
+    docnums = np.frombuffer(data, "<u4", count).astype(np.int64)
+    if kind == _ONES:
+        weights: Weights = np.ones(count, np.float64)
+    elif kind == _BYTES:
+        weights = np.frombuffer(data, np.uint8, count, 4 * count).astype(np.float64)
+    else:
+        weights = np.frombuffer(data, "<f8", count, 4 * count).astype(np.float64)
+    return docnums, weights
+
+
+def _decoded_positions(values: list[bytes]) -> tuple[Ints, Ints]:
+    """Each value's position count and all their positions, from Whoosh's Positions encoding."""
+    if not values:
+        return _NO_INTS, _NO_INTS
+    # Positions.encode gives a 4-byte count, then a pickled list of gaps. The pickles, each
+    # without its STOP, between a MARK and a LIST make one pickle of a list of lists.
+    joined = b"".join(value[4:-1] for value in values)
+    gaps: list[list[int]] = pickle.loads(b"(" + joined + b"l.")  # noqa: S301 (our own index)
+    sizes = np.fromiter(map(len, gaps), np.int64, len(gaps))
+    flat = np.fromiter(chain.from_iterable(gaps), np.int64, int(sizes.sum()))
+    # Running sums restarted at each list: the sum so far less the sum before the list.
+    sums = np.cumsum(flat)
+    before = np.concatenate(([0], sums))[np.cumsum(sizes) - sizes]
+    return sizes, sums - np.repeat(before, sizes)
 
 
 def _pread(fd: int, size: int, offset: int) -> bytes:
@@ -294,3 +404,4 @@ def _pread(fd: int, size: int, offset: int) -> bytes:
 
 _NO_DOCNUMS: DocNums = np.zeros(0, np.int64)
 _NO_WEIGHTS: Weights = np.zeros(0, np.float64)
+_NO_INTS: Ints = np.zeros(0, np.int64)

@@ -45,7 +45,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
 
-from indexer.posting_arrays import EXTENSION, PostingArraysWriter, array_fields
+from indexer.posting_arrays import EXTENSION, PostingArraysWriter, array_fields, position_fields
 
 
 class _ColumnsKnownReader(W3PerDocReader):  # type: ignore[misc]  # Whoosh is untyped
@@ -231,7 +231,7 @@ class IndexWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
             )
             writer.finish_term()
             if arrays is not None and fieldname in self._array_fields:
-                arrays.add(fieldname, text, ids, weights)
+                arrays.add(fieldname, text, ids, weights, values)
         if field is not None:
             writer.finish_field()
         writer.close()
@@ -244,7 +244,9 @@ class IndexWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
         if getattr(self.storage, "folder", None) is None or temporary is None:
             return None
         name = self.newsegment.make_filename(EXTENSION)
-        return PostingArraysWriter(Path(temporary) / name, self._array_fields)
+        return PostingArraysWriter(
+            Path(temporary) / name, self._array_fields, position_fields(self.schema)
+        )
 
     def _assemble_segment(self) -> None:
         super()._assemble_segment()

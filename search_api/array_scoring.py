@@ -465,7 +465,8 @@ def _phrase_scores(
     for other in postings[1:]:
         candidates = np.intersect1d(candidates, other.docnums, assume_unique=True)
     if len(words) > 1 and len(candidates):
-        candidates = _adjacent(_leaf(reader, index), field, words, candidates)
+        file = arrays.segments[index].arrays
+        candidates = _adjacent(_leaf(reader, index), file, field, words, candidates)
     scores = np.zeros(len(candidates), np.float64)
     for word, found in zip(words, postings, strict=True):
         at = np.searchsorted(found.docnums, candidates)
@@ -474,12 +475,17 @@ def _phrase_scores(
     return candidates, scores
 
 
-def _adjacent(leaf: Any, field: str, words: list[str], candidates: Ints) -> Ints:
+def _adjacent(
+    leaf: Any, file: PostingArrays | None, field: str, words: list[str], candidates: Ints
+) -> Ints:
     # Only documents with every word are looked at, one position list per word and document.
     format_ = leaf.schema[field].format
     keys: Ints | None = None
     for offset, word in enumerate(words):
-        owners, positions = _positions(format_, _values_of(leaf, field, word, candidates))
+        found = _file_positions(file, field, word, candidates)
+        if found is None:
+            found = _positions(format_, _values_of(leaf, field, word, candidates))
+        owners, positions = found
         # (candidate number, where the phrase would start) for each place the word occurs;
         # a start before the text's first word cannot begin the phrase.
         starts = positions - offset
@@ -491,6 +497,30 @@ def _adjacent(leaf: Any, field: str, words: list[str], candidates: Ints) -> Ints
     if keys is None or not len(keys):
         return np.zeros(0, np.int64)
     return candidates[np.unique(keys // _POSITIONS_PER_DOCUMENT)]
+
+
+def _file_positions(
+    file: PostingArrays | None, field: str, word: str, candidates: Ints
+) -> tuple[Ints, Ints] | None:
+    """As `_positions` of `_values_of`, from the posting arrays file; None if it has none."""
+    if file is None or not file.has_field(field):
+        return None
+    try:
+        found = file.positions(field, word)
+    except (OSError, ValueError) as exc:  # checked files should never fail; if one does
+        logger.warning("reading %s through Whoosh: %s", file.path.name, exc)
+        return None
+    if found is None:
+        return None
+    docnums, per_posting, positions = found
+    # Every candidate has the word. Each candidate's positions are a slice of `positions`:
+    # from its posting's first position, as many as the posting has.
+    at = np.searchsorted(docnums, candidates)
+    sizes = per_posting[at]
+    firsts = (np.cumsum(per_posting) - per_posting)[at]
+    within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    owners = np.repeat(np.arange(len(candidates), dtype=np.int64), sizes)
+    return owners, positions[np.repeat(firsts, sizes) + within]
 
 
 def _positions(format_: Any, values: list[bytes]) -> tuple[Ints, Ints]:

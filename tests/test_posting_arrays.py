@@ -8,15 +8,23 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import whoosh.index
 import whoosh.writing
 from whoosh import query as wq
+from whoosh.formats import Positions
 
 from indexer.articles import Article
 from indexer.build import build_index, build_index_from_articles, update_index
 from indexer.integrity import CHECKSUMS_FILE, write_checksums
-from indexer.posting_arrays import EXTENSION, PostingArrays, PostingArraysWriter, array_fields
+from indexer.posting_arrays import (
+    EXTENSION,
+    PostingArrays,
+    PostingArraysWriter,
+    array_fields,
+    position_fields,
+)
 from indexer.schema import CONTENT_FIELD, article_to_document, build_schema
 from indexer.storage import current_generation
 from indexer.writer import _TermsPool, index_writer
@@ -55,6 +63,7 @@ def _same_postings_as_whoosh(reader: Any, folder: Path) -> int:
     checked = 0
     fields = array_fields(reader.schema)
     assert fields == {"title", "content", "author", "tags"}
+    assert position_fields(reader.schema) == {"title", "content", "author"}
     for leaf, _ in reader.leaf_readers():
         arrays = PostingArrays.open(folder / leaf.segment().make_filename(EXTENSION))
         assert arrays is not None
@@ -67,10 +76,28 @@ def _same_postings_as_whoosh(reader: Any, folder: Path) -> int:
                 docnums, weights = arrays.read(field, term)
                 assert docnums.tolist() == expected.docnums.tolist(), (field, term)
                 assert weights.tolist() == expected.frequencies.tolist(), (field, term)
+                stored = arrays.positions(field, term)
+                if field in position_fields(reader.schema):
+                    assert stored is not None
+                    assert stored[0].tolist() == docnums.tolist()
+                    bounds = np.cumsum(stored[1])[:-1]
+                    split = [part.tolist() for part in np.split(stored[2], bounds)]
+                    assert split == _whoosh_positions(leaf, field, term), (field, term)
+                else:
+                    assert stored is None
                 checked += 1
             assert len(arrays.read(field, "zzz-not-a-term")[0]) == 0
         assert not arrays.has_field("spell_content")
     return checked
+
+
+def _whoosh_positions(leaf: Any, field: str, term: str) -> list[list[int]]:
+    matcher = leaf.postings(field, term)
+    found = []
+    while matcher.is_active():
+        found.append(list(matcher.value_as("positions")))
+        matcher.next()
+    return found
 
 
 def _segment_files(folder: Path) -> tuple[set[str], set[str]]:
@@ -157,15 +184,22 @@ def _results(index_dir: Path, queries: list[Any]) -> list[list[tuple[float, int]
 
 
 def _word_queries(rng: random.Random) -> list[Any]:
-    return [
+    words = ["migrain", "pain", "jaw", "botox", "sleep", "dose"]
+    queries: list[Any] = [
         wq.Or(
             [
                 wq.Term(rng.choice([CONTENT_FIELD, CONTENT_FIELD, "title"]), word)
-                for word in rng.sample(["migrain", "pain", "jaw", "botox", "sleep", "dose"], 3)
+                for word in rng.sample(words, 3)
             ]
         )
         for _ in range(12)
     ]
+    # Phrases read their words' positions from the file too.
+    queries += [
+        wq.Phrase(rng.choice([CONTENT_FIELD, "title"]), rng.sample(words, rng.choice([2, 3])))
+        for _ in range(12)
+    ]
+    return queries
 
 
 def test_segments_without_posting_arrays_score_the_same(tmp_path: Path) -> None:
@@ -232,3 +266,26 @@ def test_whooshs_own_writer_leaves_segments_without_posting_arrays(tmp_path: Pat
         segments = ScoringArrays(searcher).segments
         assert [segment.arrays is not None for segment in segments] == [True, False]
     _results(tmp_path / "index", _word_queries(random.Random(11)))
+
+
+def test_posting_arrays_keep_positions_when_whoosh_encoded_them(tmp_path: Path) -> None:
+    encode = Positions().encode
+    writer = PostingArraysWriter(tmp_path / f"MAIN_y{EXTENSION}", ["content", "tags"], ["content"])
+    writer.add("content", b"far", [2, 3], [2.0, 1.0], [encode([7, 70_000]), encode([0])])
+    writer.add("content", b"near", [1, 4], [1.0, 2.0], [encode([3]), encode([1, 5])])
+    # Not Whoosh's encoding: kept out, for Whoosh's reader to decode.
+    writer.add("content", b"odd", [0], [1.0], [b"\x00\x00\x00\x01?"])
+    writer.add("tags", b"pain", [0, 1], [1.0, 1.0])
+    writer.close(5)
+    arrays = PostingArrays.open(tmp_path / f"MAIN_y{EXTENSION}")
+    assert arrays is not None
+    far = arrays.positions("content", "far")
+    near = arrays.positions("content", "near")
+    assert far is not None
+    assert near is not None
+    assert [part.tolist() for part in far] == [[2, 3], [2, 1], [7, 70_000, 0]]
+    assert [part.tolist() for part in near] == [[1, 4], [1, 2], [3, 1, 5]]
+    assert arrays.positions("content", "odd") is None
+    assert arrays.read("content", "odd")[0].tolist() == [0]
+    assert arrays.positions("tags", "pain") is None
+    assert [part.tolist() for part in arrays.positions("content", "none") or ()] == [[], [], []]
