@@ -29,6 +29,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -44,6 +45,9 @@ _ONES, _BYTES, _FLOATS = 0, 1, 2
 _WEIGHT_SIZE = {_ONES: 0, _BYTES: 1, _FLOATS: 8}
 # A term's positions are not in the file (its field has none, or they are not Whoosh's encoding).
 _NO_POSITIONS = 0
+# Whoosh's encoded positions: a 4-byte count, then a pickle (which ends with its STOP, ".").
+_ENDS_PICKLE = methodcaller("endswith", b".")
+_PICKLE_WITHOUT_STOP = itemgetter(slice(4, -1))
 # Postings gathered before they are converted to arrays together (one NumPy call per batch,
 # not per term: most terms have a handful of postings).
 _BATCH = 1 << 16
@@ -112,7 +116,8 @@ class PostingArraysWriter:
         positional = (
             field in self._positional
             and len(values) == len(ids)
-            and all(value and value.endswith(b".") for value in values)
+            and None not in values
+            and all(map(_ENDS_PICKLE, values))
         )
         self._pending.append((table, len(ids), positional))
         self._ids.extend(ids)
@@ -385,7 +390,7 @@ def _decoded_positions(values: list[bytes]) -> tuple[Ints, Ints]:
         return _NO_INTS, _NO_INTS
     # Positions.encode gives a 4-byte count, then a pickled list of gaps. The pickles, each
     # without its STOP, between a MARK and a LIST make one pickle of a list of lists.
-    joined = b"".join(value[4:-1] for value in values)
+    joined = b"".join(map(_PICKLE_WITHOUT_STOP, values))
     gaps: list[list[int]] = pickle.loads(b"(" + joined + b"l.")  # noqa: S301 (our own index)
     sizes = np.fromiter(map(len, gaps), np.int64, len(gaps))
     flat = np.fromiter(chain.from_iterable(gaps), np.int64, int(sizes.sum()))
