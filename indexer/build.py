@@ -42,6 +42,7 @@ from indexer.manifest import (
 )
 from indexer.parallel import PARALLEL_MIN_ARTICLES, build_in_parallel, default_processes
 from indexer.schema import article_to_document, build_schema
+from indexer.settings import DEFAULT_INDEX_MEMORY_MB
 from indexer.status import (
     MAX_ERRORS,
     BuildMode,
@@ -62,10 +63,7 @@ from indexer.storage import (
 from indexer.writer import index_writer
 
 ProgressCallback = Callable[[int, int], None]
-# Each writer (one per build process) buffers postings in memory up to about this many megabytes
-# before sorting them into runs on disk, which made a 5,000-article share take 43 s instead of
-# 33 s at 256 MB. 1 GB holds about 6 million postings, some 20,000 articles of 600 words.
-WRITER_MEMORY_MB = 1024
+WRITER_MEMORY_MB = DEFAULT_INDEX_MEMORY_MB
 
 
 @dataclass(frozen=True)
@@ -118,6 +116,7 @@ def build_index(
     on_progress: ProgressCallback | None = None,
     on_skip: Callable[[ArticleError], None] | None = None,
     processes: int = 0,
+    memory_mb: int = WRITER_MEMORY_MB,
 ) -> BuildReport:
     """Index every article below `corpus_dir` into a new generation and make it live."""
     return update_index(
@@ -129,6 +128,7 @@ def build_index(
         on_progress=on_progress,
         on_skip=on_skip,
         processes=processes,
+        memory_mb=memory_mb,
     )
 
 
@@ -145,6 +145,7 @@ def update_index(
     on_wait: Callable[[], None] | None = None,
     processes: int = 0,
     changed: Collection[Path] | None = None,
+    memory_mb: int = WRITER_MEMORY_MB,
 ) -> BuildReport:
     """Make the index match the corpus: add new files, re-index changed ones, delete gone ones.
 
@@ -153,10 +154,11 @@ def update_index(
     no longer exists. Raises NotAnArticleError for one the corpus would not list. With `full`,
     or when there is no usable index yet (none, unreadable, or built with another schema),
     every article is indexed afresh: by `processes` processes at once (0: one per core) when
-    there are at least PARALLEL_MIN_ARTICLES files. When nothing changed, nothing is written
-    and the live generation stays. Raises IndexBusyError if another update runs and
-    `wait` is False; `lock` is a writer lock the caller already holds. Progress is recorded in
-    the index folder for `GET /admin/status`.
+    there are at least PARALLEL_MIN_ARTICLES files; each writer buffers up to `memory_mb`
+    megabytes of postings. When nothing changed, nothing is written and the live generation
+    stays. Raises IndexBusyError if another update runs and `wait` is False; `lock` is a writer
+    lock the caller already holds. Progress is recorded in the index folder for
+    `GET /admin/status`.
     """
     if not corpus_dir.is_dir():
         raise CorpusNotFoundError(corpus_dir)
@@ -172,6 +174,7 @@ def update_index(
             full=full,
             strict=strict,
             processes=processes or default_processes(),
+            memory_mb=memory_mb,
         )
         record_start(index_dir, run.record("running"))
         try:
@@ -192,24 +195,27 @@ def update_index(
 class _Build:
     """A build folder with an open Whoosh writer: the next generation while it is written."""
 
-    def __init__(self, index_dir: Path, build_dir: Path, index: Any) -> None:
+    def __init__(self, index_dir: Path, build_dir: Path, index: Any, memory_mb: int) -> None:
         self.index_dir = index_dir
         self.build_dir = build_dir
         self.index = index
-        self.writer = index_writer(index, WRITER_MEMORY_MB)
+        self.writer = index_writer(index, memory_mb)
 
     @classmethod
-    def start(cls, index_dir: Path, base: str | None, schema: Any) -> _Build:
+    def start(
+        cls, index_dir: Path, base: str | None, schema: Any, memory_mb: int = WRITER_MEMORY_MB
+    ) -> _Build:
         """An empty build, or with `base` a copy of that generation to change."""
         build_dir = new_build_dir(index_dir)
         try:
             if base is None:
-                return cls(index_dir, build_dir, whoosh.index.create_in(str(build_dir), schema))
+                index = whoosh.index.create_in(str(build_dir), schema)
+                return cls(index_dir, build_dir, index, memory_mb)
             link_generation(index_dir, base, build_dir)
             # No mmap, as in storage.open_generation: Whoosh would copy every mapped segment part
             # it opens into memory, and update_document opens every segment's terms to delete.
             storage = FileStorage(str(build_dir), supports_mmap=False)
-            return cls(index_dir, build_dir, storage.open_index())
+            return cls(index_dir, build_dir, storage.open_index(), memory_mb)
         except BaseException:
             discard(build_dir)
             raise
@@ -250,8 +256,10 @@ class _Run:
         full: bool,
         strict: bool,
         processes: int = 1,
+        memory_mb: int = WRITER_MEMORY_MB,
     ) -> None:
         self.corpus_dir = corpus_dir
+        self.memory_mb = memory_mb
         self.index_dir = index_dir
         self.given = given
         self.listed: list[ListedFile] = []
@@ -300,7 +308,7 @@ class _Run:
                         on_skip(change.error)
                     continue
                 if build is None:
-                    build = _Build.start(self.index_dir, base, schema)
+                    build = _Build.start(self.index_dir, base, schema, self.memory_mb)
                 build.apply(change)
                 done[change.kind].append(change.article_id)
             if self.strict and self.skipped:
@@ -363,7 +371,7 @@ class _Run:
                 self.corpus_dir,
                 build_dir,
                 processes=self.processes,
-                limitmb=WRITER_MEMORY_MB,
+                limitmb=self.memory_mb,
                 on_progress=on_progress,
                 on_skip=on_skip,
             )

@@ -147,6 +147,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
                 on_wait=report_wait,
                 processes=settings.index_processes if args.processes is None else args.processes,
                 changed=args.articles or None,
+                memory_mb=settings.index_memory_mb,
             )
     except KeyboardInterrupt:
         progress.clear_line()
