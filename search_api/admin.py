@@ -83,6 +83,11 @@ def admin_status(live_index: LiveIndexDep, settings: SettingsDep) -> AdminStatus
     status_code=202,
     responses={
         **ADMIN_ERRORS,
+        400: {
+            "model": ErrorResponse,
+            "description": "A given article is not a `.md` file inside the corpus folder, or "
+            "articles were given with `full=true`.",
+        },
         409: {"model": ErrorResponse, "description": "An update is already running."},
     },
 )
