@@ -120,18 +120,13 @@ class CorpusScan:
         unindexable: list[int] = []
         for row in suspects:
             article_id, size, mtime_ns = listed[row]
-            change = self._compare(article_id, size, mtime_ns, indexed.state(row))
-            if change.kind == "skipped":
-                self._skipped.add(article_id)
+            change = self._look_at(article_id, size, mtime_ns, indexed.state(row))
+            if change.state is None:
                 unindexable.append(row)
-                yield change
             else:
-                assert change.state is not None
                 files.replace(row, change.state)
-                if change.kind == "unchanged":
-                    self.unchanged += 1
-                else:
-                    yield change
+            if change.kind != "unchanged":
+                yield change
             if on_progress is not None:
                 on_progress(row + 1, len(listed))
         for row in reversed(unindexable):
@@ -165,21 +160,26 @@ class CorpusScan:
                     on_progress(done, total)
                 continue
             previous = indexed.state(row) if row is not None else None
-            change = self._compare(article_id, size, mtime_ns, previous)
-            if change.kind == "skipped":
-                self._skipped.add(article_id)
-                yield change
-            else:
-                assert change.state is not None
+            change = self._look_at(article_id, size, mtime_ns, previous)
+            if change.state is not None:
                 files.add(article_id, change.state)
-                if change.kind == "unchanged":
-                    self.unchanged += 1
-                else:
-                    yield change
+            if change.kind != "unchanged":
+                yield change
             if on_progress is not None:
                 on_progress(done, total)
         if on_progress is not None and total % PROGRESS_EVERY:
             on_progress(total, total)
+
+    def _look_at(
+        self, article_id: str, size: int, mtime_ns: int, previous: FileState | None
+    ) -> Change:
+        """Compare one file that must be read; count it, or note that it cannot be indexed."""
+        change = self._compare(article_id, size, mtime_ns, previous)
+        if change.kind == "skipped":
+            self._skipped.add(article_id)
+        elif change.kind == "unchanged":
+            self.unchanged += 1
+        return change
 
     def _compare(
         self, article_id: str, size: int, mtime_ns: int, previous: FileState | None

@@ -13,17 +13,8 @@ from indexer.articles import corpus_files, list_corpus, list_given
 from indexer.build import build_index, update_index
 from indexer.errors import NotAnArticleError
 from indexer.manifest import MANIFEST_FILE, read_manifest
-from indexer.storage import current_generation, open_current
-from tests.conftest import run_medsearch, write_article
-
-
-def _stored(index_dir: Path) -> dict[str, tuple[str, str]]:
-    _, index = open_current(index_dir)
-    with index.searcher() as searcher:
-        return {
-            fields["id"]: (fields["title"], fields["content_hash"])
-            for fields in searcher.all_stored_fields()
-        }
+from indexer.storage import current_generation
+from tests.conftest import run_medsearch, stored_documents, write_article
 
 
 def _manifest_rows(index_dir: Path) -> dict[str, tuple[int, int, str]]:
@@ -61,7 +52,7 @@ def test_update_index_given_files_adds_updates_and_deletes_them(
         ["tension-type-headache"],
     )
     assert (report.unchanged, report.documents) == (5, 7)
-    stored = _stored(index_dir)
+    stored = stored_documents(index_dir)
     assert stored["migraine-basics"][0] == "Migraine, the basics"
     assert stored["new/riboflavin"][0] == "Riboflavin"
     assert "tension-type-headache" not in stored
@@ -72,7 +63,7 @@ def test_update_index_given_files_looks_at_nothing_else(corpus_dir: Path, index_
     _retitle(corpus_dir, "cluster-headache-oxygen.md", "Not given")
     report = update_index(corpus_dir, index_dir, changed=[given])
     assert (report.updated, report.unchanged) == (["migraine-basics"], 6)
-    assert _stored(index_dir)["cluster-headache-oxygen"][0] != "Not given"
+    assert stored_documents(index_dir)["cluster-headache-oxygen"][0] != "Not given"
     # The next scan of the corpus finds what nobody told the index about.
     assert update_index(corpus_dir, index_dir).updated == ["cluster-headache-oxygen"]
 
@@ -89,7 +80,7 @@ def test_update_index_given_files_end_where_a_full_build_does(
     update_index(corpus_dir, index_dir, changed=changed)
     full = tmp_path / "full"
     build_index(corpus_dir, full)
-    assert _stored(index_dir) == _stored(full)
+    assert stored_documents(index_dir) == stored_documents(full)
     assert _manifest_rows(index_dir) == _manifest_rows(full)
     # A scan afterwards agrees that nothing is left to do.
     assert update_index(corpus_dir, index_dir).changed is False
