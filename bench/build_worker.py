@@ -1,6 +1,7 @@
 """One engine's full build or incremental update, run in its own process to measure its memory.
 
-`python -m bench.build_worker ENGINE full|update CORPUS INDEX [PATH ...]` prints one JSON object:
+`python -m bench.build_worker ENGINE full|update|scan CORPUS INDEX [PATH ...]` prints one JSON
+object (`update` is told the changed PATHs, `scan` finds them by scanning the corpus; ours only):
 documents, seconds and peak resident memory in MB: `peak_rss_mb` is this process plus its largest
 child (from getrusage), `peak_tree_rss_mb` the largest sum over this process and all its children
 at once (sampled every 0.2 s from /proc, so a shorter peak may be missed).
@@ -17,24 +18,7 @@ import time
 from pathlib import Path
 
 from bench import peers
-
-
-def _build_ours(corpus_dir: Path, index_dir: Path) -> int:
-    from indexer.build import build_index
-
-    return build_index(corpus_dir, index_dir).indexed
-
-
-def _update_ours(corpus_dir: Path, index_dir: Path, changed: list[Path]) -> int:
-    from indexer import build
-
-    # Incremental updates are `update_index` (issue 5); without it an update is a full rebuild,
-    # which the benchmark does not time again.
-    update = getattr(build, "update_index", None)
-    if update is None:
-        raise SystemExit(3)
-    report = update(corpus_dir, index_dir)
-    return len(getattr(report, "updated", changed))
+from indexer.build import build_index, update_index
 
 
 def run(engine: str, mode: str, corpus_dir: Path, index_dir: Path, changed: list[Path]) -> int:
@@ -42,8 +26,11 @@ def run(engine: str, mode: str, corpus_dir: Path, index_dir: Path, changed: list
     paths = [corpus_dir / line for line in (corpus_dir / "paths.txt").read_text().splitlines()]
     if engine == "ours":
         if mode == "full":
-            return _build_ours(corpus_dir, index_dir)
-        return _update_ours(corpus_dir, index_dir, changed)
+            return build_index(corpus_dir, index_dir).indexed
+        report = update_index(corpus_dir, index_dir, changed=changed if mode == "update" else None)
+        return len(report.updated)
+    if mode == "scan":
+        raise SystemExit(3)  # the peers are always told which files changed
     if engine == "naive_whoosh":
         if mode == "full":
             return peers.build_naive_whoosh(paths, corpus_dir, index_dir)

@@ -6,15 +6,16 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import frontmatter
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from indexer.errors import ArticleError, CorpusNotFoundError
+from indexer.errors import ArticleError, CorpusNotFoundError, NotAnArticleError
 from indexer.text import markdown_to_text
 
 # Ids are paths relative to the corpus; the same rule guards the API's /articles/{id}.
@@ -161,35 +162,118 @@ def parse_article(raw: bytes, path: Path, article_id: str) -> Article:
         raise ArticleError(path, field, message) from None
 
 
+# One listed article file: its id, size in bytes and modification time in nanoseconds.
+ListedFile = tuple[str, int, int]
+
+
 def corpus_files(corpus_dir: Path) -> list[Path]:
     """Every `.md` file below `corpus_dir` in a stable order, skipping hidden folders and files.
 
     The order is that of the paths sorted by their parts; symbolic links to folders are not
     followed, and folders that cannot be read are passed over.
     """
-    if not corpus_dir.is_dir():
-        raise CorpusNotFoundError(corpus_dir)
-    found: list[Path] = []
-    _collect_articles(corpus_dir, found)
-    return found
+    return [path_of(article_id, corpus_dir) for article_id, _, _ in _listing(corpus_dir, False)]
 
 
-def _collect_articles(folder: Path, found: list[Path]) -> None:
-    # os.scandir knows each entry's type without a stat call, which matters at 100,000 files.
-    # Entries are visited in name order and folders where their name sorts, which lists the
-    # files in the order of sorting their paths part by part.
+def list_corpus(corpus_dir: Path) -> list[ListedFile]:
+    """The id, size and modification time of every file `corpus_files` lists, in its order.
+
+    A file that vanishes or cannot be stated while listed gets size and time -1: it then looks
+    changed, and reading it reports why it cannot be indexed.
+    """
+    return _listing(corpus_dir, True)
+
+
+def list_given(paths: Iterable[Path], corpus_dir: Path) -> tuple[list[ListedFile], list[str]]:
+    """Some article files as `list_corpus` lists them, and the ids of those that do not exist.
+
+    Raises NotAnArticleError for a path `list_corpus` would never list: outside the corpus,
+    hidden (a name starting with "."), not a `.md` file, or a folder.
+    """
+    base = Path(os.path.abspath(corpus_dir))
+    listed: list[ListedFile] = []
+    missing: list[str] = []
+    seen: set[str] = set()
+    for path in paths:
+        try:
+            relative = Path(os.path.abspath(path)).relative_to(base)
+        except ValueError:
+            raise NotAnArticleError(path, corpus_dir, "is outside the corpus folder") from None
+        if not relative.name.endswith(".md") or relative.name == ".md":
+            raise NotAnArticleError(path, corpus_dir, "is not a Markdown file")
+        if any(part.startswith(".") for part in relative.parts):
+            raise NotAnArticleError(path, corpus_dir, "is hidden (a name starts with '.')")
+        article_id = relative.as_posix()[:-3]
+        if article_id in seen:
+            continue
+        seen.add(article_id)
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            missing.append(article_id)
+            continue
+        except OSError:
+            listed.append((article_id, -1, -1))
+            continue
+        if not S_ISREG(stat.st_mode):
+            raise NotAnArticleError(path, corpus_dir, "is not a file")
+        listed.append((article_id, stat.st_size, stat.st_mtime_ns))
+    return listed, missing
+
+
+def path_of(article_id: str, corpus_dir: Path) -> Path:
+    """The file of an article id below `corpus_dir` (the inverse of `article_id_for`)."""
+    return corpus_dir / f"{article_id}.md"
+
+
+def _listing(corpus_dir: Path, stat: bool) -> list[ListedFile]:
     try:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
-    except PermissionError:
-        return
+        folder = os.open(corpus_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        raise CorpusNotFoundError(corpus_dir) from None
+    listed: list[ListedFile] = []
+    try:
+        _list_below(folder, "", stat, listed)
+    finally:
+        os.close(folder)
+    return listed
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _list_below(folder: int, prefix: str, stat: bool, listed: list[ListedFile]) -> None:
+    # os.scandir knows each entry's type without a stat call, and stating by open folder
+    # (`dir_fd`) spares the kernel looking up the whole path of every file: an update lists
+    # every file of the corpus, 100,000 at a time, so this loop is kept lean. Entries are
+    # visited in name order and folders where their name sorts, which lists the files in the
+    # order of sorting their paths part by part.
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=_entry_name)
     for entry in entries:
-        if entry.name.startswith("."):
+        name = entry.name
+        if name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            _collect_articles(folder / entry.name, found)
-        elif entry.name.endswith(".md") and entry.is_file():
-            found.append(folder / entry.name)
+            try:
+                below = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+            except PermissionError:
+                continue
+            try:
+                _list_below(below, f"{prefix}{name}/", stat, listed)
+            finally:
+                os.close(below)
+        elif name.endswith(".md") and entry.is_file():
+            if not stat:
+                listed.append((prefix + name[:-3], -1, -1))
+                continue
+            try:
+                state = entry.stat()
+            except OSError:
+                listed.append((prefix + name[:-3], -1, -1))
+                continue
+            listed.append((prefix + name[:-3], state.st_size, state.st_mtime_ns))
 
 
 def load_article(path: Path, corpus_dir: Path) -> Article:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,8 @@ from typing import Any
 import whoosh.index
 from whoosh.filedb.filestore import FileStorage
 
-from indexer.articles import Article, article_id_for, corpus_files
-from indexer.changes import RACY_NS, Change, file_state, scan_corpus
+from indexer.articles import Article, ListedFile, list_corpus, list_given, path_of
+from indexer.changes import RACY_NS, Change, CorpusScan, file_state
 from indexer.errors import (
     ArticleError,
     CorpusNotFoundError,
@@ -31,9 +31,18 @@ from indexer.errors import (
     StrictModeError,
 )
 from indexer.locks import WriterLock
-from indexer.manifest import FileState, Manifest, read_manifest, schema_fingerprint, write_manifest
+from indexer.manifest import (
+    MANIFEST_FILE,
+    FileState,
+    FileTable,
+    Manifest,
+    read_manifest,
+    schema_fingerprint,
+    write_manifest,
+)
 from indexer.parallel import PARALLEL_MIN_ARTICLES, build_in_parallel, default_processes
 from indexer.schema import article_to_document, build_schema
+from indexer.settings import DEFAULT_INDEX_MEMORY_MB
 from indexer.status import (
     MAX_ERRORS,
     BuildMode,
@@ -54,10 +63,7 @@ from indexer.storage import (
 from indexer.writer import index_writer
 
 ProgressCallback = Callable[[int, int], None]
-# Each writer (one per build process) buffers postings in memory up to about this many megabytes
-# before sorting them into runs on disk, which made a 5,000-article share take 43 s instead of
-# 33 s at 256 MB. 1 GB holds about 6 million postings, some 20,000 articles of 600 words.
-WRITER_MEMORY_MB = 1024
+WRITER_MEMORY_MB = DEFAULT_INDEX_MEMORY_MB
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,7 @@ def build_index(
     on_progress: ProgressCallback | None = None,
     on_skip: Callable[[ArticleError], None] | None = None,
     processes: int = 0,
+    memory_mb: int = WRITER_MEMORY_MB,
 ) -> BuildReport:
     """Index every article below `corpus_dir` into a new generation and make it live."""
     return update_index(
@@ -121,6 +128,7 @@ def build_index(
         on_progress=on_progress,
         on_skip=on_skip,
         processes=processes,
+        memory_mb=memory_mb,
     )
 
 
@@ -136,28 +144,37 @@ def update_index(
     on_skip: Callable[[ArticleError], None] | None = None,
     on_wait: Callable[[], None] | None = None,
     processes: int = 0,
+    changed: Collection[Path] | None = None,
+    memory_mb: int = WRITER_MEMORY_MB,
 ) -> BuildReport:
     """Make the index match the corpus: add new files, re-index changed ones, delete gone ones.
 
-    With `full`, or when there is no usable index yet (none, unreadable, or built with another
-    schema), every article is indexed afresh: by `processes` processes at once (0: one per
-    core) when there are at least PARALLEL_MIN_ARTICLES files. When nothing changed, nothing is
-    written and the live generation stays. Raises IndexBusyError if another update runs and
-    `wait` is False; `lock` is a writer lock the caller already holds. Progress is recorded in
-    the index folder for `GET /admin/status`.
+    With `changed`, only those files are looked at, as a publishing system that knows what it
+    changed would ask (no scan of the whole corpus): each is added, updated, or deleted when it
+    no longer exists. Raises NotAnArticleError for one the corpus would not list. With `full`,
+    or when there is no usable index yet (none, unreadable, or built with another schema),
+    every article is indexed afresh: by `processes` processes at once (0: one per core) when
+    there are at least PARALLEL_MIN_ARTICLES files; each writer buffers up to `memory_mb`
+    megabytes of postings. When nothing changed, nothing is written and the live generation
+    stays. Raises IndexBusyError if another update runs and `wait` is False; `lock` is a writer
+    lock the caller already holds. Progress is recorded in the index folder for
+    `GET /admin/status`.
     """
     if not corpus_dir.is_dir():
         raise CorpusNotFoundError(corpus_dir)
+    given = None if changed is None else list(changed)
+    if given is not None:
+        list_given(given, corpus_dir)  # refuses a file that is no article before waiting
     held = lock or WriterLock.acquire(index_dir, wait=wait, on_wait=on_wait)
     with held:
-        # Listed under the lock: a writer that waited must see the corpus as it is now.
         run = _Run(
             corpus_dir,
             index_dir,
-            corpus_files(corpus_dir),
+            given,
             full=full,
             strict=strict,
             processes=processes or default_processes(),
+            memory_mb=memory_mb,
         )
         record_start(index_dir, run.record("running"))
         try:
@@ -178,24 +195,27 @@ def update_index(
 class _Build:
     """A build folder with an open Whoosh writer: the next generation while it is written."""
 
-    def __init__(self, index_dir: Path, build_dir: Path, index: Any) -> None:
+    def __init__(self, index_dir: Path, build_dir: Path, index: Any, memory_mb: int) -> None:
         self.index_dir = index_dir
         self.build_dir = build_dir
         self.index = index
-        self.writer = index_writer(index, WRITER_MEMORY_MB)
+        self.writer = index_writer(index, memory_mb)
 
     @classmethod
-    def start(cls, index_dir: Path, base: str | None, schema: Any) -> _Build:
+    def start(
+        cls, index_dir: Path, base: str | None, schema: Any, memory_mb: int = WRITER_MEMORY_MB
+    ) -> _Build:
         """An empty build, or with `base` a copy of that generation to change."""
         build_dir = new_build_dir(index_dir)
         try:
             if base is None:
-                return cls(index_dir, build_dir, whoosh.index.create_in(str(build_dir), schema))
+                index = whoosh.index.create_in(str(build_dir), schema)
+                return cls(index_dir, build_dir, index, memory_mb)
             link_generation(index_dir, base, build_dir)
             # No mmap, as in storage.open_generation: Whoosh would copy every mapped segment part
             # it opens into memory, and update_document opens every segment's terms to delete.
             storage = FileStorage(str(build_dir), supports_mmap=False)
-            return cls(index_dir, build_dir, storage.open_index())
+            return cls(index_dir, build_dir, storage.open_index(), memory_mb)
         except BaseException:
             discard(build_dir)
             raise
@@ -231,15 +251,18 @@ class _Run:
         self,
         corpus_dir: Path,
         index_dir: Path,
-        paths: list[Path],
+        given: list[Path] | None,
         *,
         full: bool,
         strict: bool,
         processes: int = 1,
+        memory_mb: int = WRITER_MEMORY_MB,
     ) -> None:
         self.corpus_dir = corpus_dir
+        self.memory_mb = memory_mb
         self.index_dir = index_dir
-        self.paths = paths
+        self.given = given
+        self.listed: list[ListedFile] = []
         self.full = full
         self.strict = strict
         self.processes = processes
@@ -259,41 +282,38 @@ class _Run:
         fingerprint = schema_fingerprint(schema)
         base, manifest, reason = self._choose_base(fingerprint)
         self.mode = "incremental" if manifest is not None else "full"
-        if base is None and self.processes > 1 and len(self.paths) >= PARALLEL_MIN_ARTICLES:
-            return self._build_in_parallel(fingerprint, reason, on_progress, on_skip)
-        indexed = manifest.files if manifest is not None else {}
-        trusted_before = manifest.scanned_at_ns - RACY_NS if manifest is not None else 0
+        # Listed under the writer lock: a writer that waited must see the corpus as it is now.
         scanned_at_ns = time.time_ns()
-        files: dict[str, FileState] = {}
+        changes: Iterator[Change]
+        if manifest is not None and self.given is not None:
+            listed, missing = list_given(self.given, self.corpus_dir)
+            scan = self._scan(manifest)
+            changes = scan.changes_of(listed, missing, on_progress)
+            # Only the given files were looked at: the others' rows keep the older scan's time.
+            scanned_at_ns = manifest.scanned_at_ns
+        else:
+            self.listed = list_corpus(self.corpus_dir)
+            if base is None and self.processes > 1 and len(self.listed) >= PARALLEL_MIN_ARTICLES:
+                return self._build_in_parallel(fingerprint, reason, on_progress, on_skip)
+            scan = self._scan(manifest)
+            changes = scan.changes(self.listed, on_progress)
         done: dict[str, list[str]] = {"added": [], "updated": [], "deleted": []}
-        unchanged = 0
         build: _Build | None = None
         try:
-            for change in scan_corpus(
-                self.paths,
-                self.corpus_dir,
-                indexed,
-                trusted_before_ns=trusted_before,
-                on_progress=on_progress,
-            ):
+            for change in changes:
                 if change.kind == "skipped":
                     assert change.error is not None
                     self.skipped.append(change.error)
                     if on_skip is not None:
                         on_skip(change.error)
                     continue
-                if change.state is not None:
-                    files[change.article_id] = change.state
-                if change.kind == "unchanged":
-                    unchanged += 1
-                    continue
                 if build is None:
-                    build = _Build.start(self.index_dir, base, schema)
+                    build = _Build.start(self.index_dir, base, schema, self.memory_mb)
                 build.apply(change)
                 done[change.kind].append(change.article_id)
             if self.strict and self.skipped:
                 raise StrictModeError(len(self.skipped))
-            if not files:
+            if not scan.files:
                 raise EmptyCorpusError(self.corpus_dir, len(self.skipped))
             if build is None:
                 generation = base or ""
@@ -303,7 +323,7 @@ class _Run:
                         schema_fingerprint=fingerprint,
                         corpus_dir=str(self.corpus_dir.resolve()),
                         scanned_at_ns=scanned_at_ns,
-                        files=files,
+                        files=scan.files,
                     )
                 )
         except BaseException:
@@ -320,8 +340,15 @@ class _Run:
             added=done["added"],
             updated=done["updated"],
             deleted=done["deleted"],
-            unchanged=unchanged,
-            documents=len(files),
+            unchanged=scan.unchanged,
+            documents=len(scan.files),
+        )
+
+    def _scan(self, manifest: Manifest | None) -> CorpusScan:
+        if manifest is None:
+            return CorpusScan(self.corpus_dir, FileTable())
+        return CorpusScan(
+            self.corpus_dir, manifest.files, trusted_before_ns=manifest.scanned_at_ns - RACY_NS
         )
 
     def _build_in_parallel(
@@ -335,26 +362,26 @@ class _Run:
         scanned_at_ns = time.time_ns()
         # Stated and hashed before the processes read the files: a file changed meanwhile then
         # looks changed to the next update, which re-indexes it, instead of looking indexed.
-        states = {path: file_state(path) for path in self.paths}
+        paths = [path_of(article_id, self.corpus_dir) for article_id, _, _ in self.listed]
+        states = {path: file_state(path) for path in paths}
         build_dir = new_build_dir(self.index_dir)
         try:
             self.skipped = build_in_parallel(
-                self.paths,
+                paths,
                 self.corpus_dir,
                 build_dir,
                 processes=self.processes,
-                limitmb=WRITER_MEMORY_MB,
+                limitmb=self.memory_mb,
                 on_progress=on_progress,
                 on_skip=on_skip,
             )
             if self.strict and self.skipped:
                 raise StrictModeError(len(self.skipped))
             skipped_paths = {error.path for error in self.skipped}
-            files = {
-                article_id_for(path, self.corpus_dir): states[path] or _missing_state()
-                for path in self.paths
-                if path not in skipped_paths
-            }
+            files = FileTable()
+            for (article_id, _, _), path in zip(self.listed, paths, strict=True):
+                if path not in skipped_paths:
+                    files.add(article_id, states[path] or _missing_state())
             if not files:
                 raise EmptyCorpusError(self.corpus_dir, len(self.skipped))
             documents = whoosh.index.open_dir(str(build_dir)).doc_count()
@@ -375,7 +402,7 @@ class _Run:
             generation=generation,
             mode="full",
             reason=reason,
-            added=list(files),
+            added=list(files.ids),
             documents=len(files),
         )
 
@@ -396,6 +423,8 @@ class _Run:
             return None, None, f"the live index cannot be read ({error.reason})"
         manifest = read_manifest(self.index_dir / current)
         if manifest is None:
+            if (self.index_dir / current / MANIFEST_FILE).exists():
+                return None, None, f"{current}'s manifest of indexed files is of another version"
             return None, None, f"{current} has no manifest of indexed files"
         if manifest.schema_fingerprint != fingerprint:
             return None, None, f"the schema changed since {current} was built"

@@ -81,6 +81,15 @@ class QueryError(MedsearchError):
     """A search query the user must change before it can run."""
 
 
+class NotAnArticleError(MedsearchError):
+    """A file given to an update is not one the corpus would list: outside it, hidden, not .md."""
+
+    def __init__(self, path: Path, corpus_dir: Path, reason: str) -> None:
+        super().__init__(f"{path} {reason}; give Markdown (.md) files inside {corpus_dir}")
+        self.path = path
+        self.corpus_dir = corpus_dir
+
+
 class EmptyCorpusError(MedsearchError):
     """A build found no article it could index, so it will not replace the live index."""
 

@@ -13,10 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 MANIFEST_FILE = "manifest.json"
-MANIFEST_FORMAT = 1
+# Format 2 holds the files as columns (format 1: an object per file), which reads and writes
+# five times faster at 100,000 files. A manifest of another format means a full build.
+MANIFEST_FORMAT = 2
 
 
 class FileState(BaseModel):
@@ -29,6 +31,61 @@ class FileState(BaseModel):
     sha256: str
 
 
+class FileTable(BaseModel):
+    """The state of each indexed file as columns: row i is `ids[i]`'s size, mtime and digest."""
+
+    # A format 1 manifest's files (keyed by id) must not pass for an empty table.
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = []
+    sizes: list[int] = []
+    mtimes_ns: list[int] = []
+    sha256: list[str] = []
+
+    @model_validator(mode="after")
+    def _rows_complete(self) -> FileTable:
+        if not len(self.ids) == len(self.sizes) == len(self.mtimes_ns) == len(self.sha256):
+            raise ValueError("the file columns differ in length")
+        return self
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, article_id: str, state: FileState) -> None:
+        """Append one file's row."""
+        self.ids.append(article_id)
+        self.sizes.append(state.size)
+        self.mtimes_ns.append(state.mtime_ns)
+        self.sha256.append(state.sha256)
+
+    def copy_rows(self) -> FileTable:
+        """A copy whose columns can change without changing this table's."""
+        # Shallow list copies: the values are immutable, and pydantic's deep copy is 10x slower.
+        return FileTable.model_construct(
+            ids=list(self.ids),
+            sizes=list(self.sizes),
+            mtimes_ns=list(self.mtimes_ns),
+            sha256=list(self.sha256),
+        )
+
+    def replace(self, row: int, state: FileState) -> None:
+        """Give one row a new state."""
+        self.sizes[row] = state.size
+        self.mtimes_ns[row] = state.mtime_ns
+        self.sha256[row] = state.sha256
+
+    def remove(self, row: int) -> None:
+        """Take one row out."""
+        for column in (self.ids, self.sizes, self.mtimes_ns, self.sha256):
+            del column[row]
+
+    def state(self, row: int) -> FileState:
+        """The state of the file in `row`."""
+        return FileState(
+            size=self.sizes[row], mtime_ns=self.mtimes_ns[row], sha256=self.sha256[row]
+        )
+
+
 class Manifest(BaseModel):
     """Where a generation's documents came from and how it was built."""
 
@@ -38,14 +95,18 @@ class Manifest(BaseModel):
     # When the files were looked at; a file modified within a timestamp tick of this moment
     # may have changed again without its size or mtime showing it.
     scanned_at_ns: int
-    files: dict[str, FileState]
+    files: FileTable
 
 
 def read_manifest(generation_dir: Path) -> Manifest | None:
     """The manifest of a generation folder, or None if it has none this code can use."""
     try:
-        manifest = Manifest.model_validate_json((generation_dir / MANIFEST_FILE).read_bytes())
-    except (OSError, ValidationError):
+        raw = (generation_dir / MANIFEST_FILE).read_bytes()
+    except OSError:
+        return None
+    try:
+        manifest = Manifest.model_validate_json(raw)
+    except ValidationError:
         return None
     return manifest if manifest.format == MANIFEST_FORMAT else None
 

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from indexer.errors import IndexCorruptError, IndexNotFoundError
+from indexer.articles import list_given
+from indexer.errors import IndexCorruptError, IndexNotFoundError, QueryError
 from indexer.status import BuildRecord, read_status
 from search_api.dependencies import LiveIndexDep, SettingsDep
 from search_api.models import AdminStatusResponse, ErrorResponse
@@ -23,6 +24,8 @@ _bearer = HTTPBearer(
     description="The admin token, `MEDSEARCH_ADMIN_TOKEN`, as `Authorization: Bearer TOKEN`.",
 )
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+# Articles one reindex request may name; more is a job for a scan of the corpus.
+MAX_GIVEN_ARTICLES = 1000
 
 
 def _same_token(given: str, expected: str) -> bool:
@@ -80,6 +83,11 @@ def admin_status(live_index: LiveIndexDep, settings: SettingsDep) -> AdminStatus
     status_code=202,
     responses={
         **ADMIN_ERRORS,
+        400: {
+            "model": ErrorResponse,
+            "description": "A given article is not a `.md` file inside the corpus folder, or "
+            "articles were given with `full=true`.",
+        },
         409: {"model": ErrorResponse, "description": "An update is already running."},
     },
 )
@@ -89,13 +97,29 @@ def admin_reindex(
     full: Annotated[
         bool, Query(description="Rebuild from scratch instead of updating what changed.")
     ] = False,
+    article: Annotated[
+        list[str] | None,
+        Query(
+            max_length=MAX_GIVEN_ARTICLES,
+            description="Update only these articles instead of scanning the corpus for changes: "
+            "paths of `.md` files relative to the corpus folder, new, edited or deleted "
+            f"(repeat the parameter, at most {MAX_GIVEN_ARTICLES}).",
+        ),
+    ] = None,
 ) -> BuildRecord:
     """Start updating the index from the corpus folder and answer 202 once it is running.
 
     The update runs in the background in its own process; poll `GET /admin/status` until
     `running` is null, then read `last_build`. Searches go on meanwhile and switch to the new
-    generation when it is published. 409 if an update started by anyone is already running.
+    generation when it is published. 409 if an update started by anyone is already running;
+    400 if a given article is not a `.md` file inside the corpus folder.
     """
-    record = start_reindex(settings.corpus_dir, settings.index_dir, full=full)
+    corpus_dir = settings.corpus_dir.resolve()
+    given = [corpus_dir / path for path in article or []]
+    if given and full:
+        raise QueryError("a full rebuild looks at the whole corpus; give no article with full=true")
+    # Checked here, so that a mistake is this request's 400 and not a failed background run.
+    list_given(given, corpus_dir)
+    record = start_reindex(settings.corpus_dir, settings.index_dir, full=full, articles=given)
     response.headers["Location"] = "/admin/status"
     return record

@@ -21,6 +21,7 @@ from indexer.errors import (
     IndexNotFoundError,
     IndexOutdatedError,
     MedsearchError,
+    NotAnArticleError,
     QueryError,
 )
 from indexer.schema import build_query_parser, build_schema, scoring_model
@@ -52,6 +53,7 @@ STATUS_FOR_ERROR: dict[type[MedsearchError], int] = {
     IndexCorruptError: 503,
     IndexBusyError: 409,
     IndexOutdatedError: 503,
+    NotAnArticleError: 400,
 }
 
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from indexer.errors import MedsearchError
@@ -36,10 +37,13 @@ class IndexerStartError(MedsearchError):
         self.returncode = returncode
 
 
-def start_reindex(corpus_dir: Path, index_dir: Path, *, full: bool) -> BuildRecord:
+def start_reindex(
+    corpus_dir: Path, index_dir: Path, *, full: bool, articles: Sequence[Path] = ()
+) -> BuildRecord:
     """Start an update of `index_dir` from `corpus_dir`; return its record once it is running.
 
-    Raises IndexBusyError at once if another update (from any process) is running.
+    With `articles` (absolute paths), only those files are looked at. Raises IndexBusyError at
+    once if another update (from any process) is running.
     """
     lock = WriterLock.acquire(index_dir)
     command = [
@@ -56,6 +60,8 @@ def start_reindex(corpus_dir: Path, index_dir: Path, *, full: bool) -> BuildReco
     ]
     if full:
         command.append("--full")
+    # After "--": a file name is never taken for a flag.
+    command.extend(["--", *map(str, articles)])
     # The indexer has no use for the admin token; keep it out of its environment.
     environment = {k: v for k, v in os.environ.items() if k != Settings.env_var("admin_token")}
     try:

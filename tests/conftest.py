@@ -17,7 +17,7 @@ from indexer.build import build_index
 from indexer.integrity import write_checksums
 from indexer.posting_arrays import EXTENSION as POSTING_ARRAYS_EXTENSION
 from indexer.settings import Settings
-from indexer.storage import current_generation
+from indexer.storage import current_generation, open_current
 from search_api.app import create_app
 
 TEST_CORPUS = Path(__file__).parent / "corpus"
@@ -63,6 +63,16 @@ def write_article(folder: Path, name: str, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def stored_documents(index_dir: Path) -> dict[str, tuple[str, str]]:
+    """Each document of the live generation: its id with its title and content hash."""
+    _, index = open_current(index_dir)
+    with index.searcher() as searcher:
+        return {
+            fields["id"]: (fields["title"], fields["content_hash"])
+            for fields in searcher.all_stored_fields()
+        }
 
 
 def run_medsearch(

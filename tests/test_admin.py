@@ -147,6 +147,53 @@ def test_admin_reindex_full_rebuilds(admin: TestClient) -> None:
     assert (last["mode"], last["result"], last["generation"]) == ("full", "succeeded", "gen-000002")
 
 
+def test_admin_reindex_given_articles_updates_only_them(
+    admin: TestClient, corpus_dir: Path
+) -> None:
+    write_article(corpus_dir, "new/riboflavin.md", "---\ntitle: Riboflavin\n---\nVitamin B2.\n")
+    write_article(corpus_dir, "zinc.md", "---\ntitle: Zinc\n---\nZinc lozenges.\n")
+    (corpus_dir / "migraine-basics.md").unlink()
+    response = admin.post(
+        "/admin/reindex",
+        headers=AUTH,
+        params=[("article", "new/riboflavin.md"), ("article", "migraine-basics.md")],
+    )
+    assert response.status_code == 202
+    last = _wait_for_idle(admin)["last_build"]
+    assert (last["result"], last["added"], last["deleted"], last["unchanged"]) == (
+        "succeeded",
+        1,
+        1,
+        6,
+    )
+    assert admin.get("/search", params={"q": "riboflavin"}).json()["total"] == 1
+    # Not named, so not indexed yet.
+    assert admin.get("/search", params={"q": "zinc"}).json()["total"] == 0
+
+
+def test_admin_reindex_refuses_articles_it_would_not_index(
+    admin: TestClient, corpus_dir: Path
+) -> None:
+    root = corpus_dir.resolve()
+    cases = [
+        ({"article": "../elsewhere.md"}, f"{root / '../elsewhere.md'} is outside"),
+        ({"article": "notes.txt"}, f"{root / 'notes.txt'} is not a Markdown file"),
+        ({"article": ".drafts/x.md"}, f"{root / '.drafts/x.md'} is hidden"),
+    ]
+    for params, start in cases:
+        response = admin.post("/admin/reindex", headers=AUTH, params=params)
+        assert response.status_code == 400
+        assert response.json()["detail"].startswith(start)
+    response = admin.post(
+        "/admin/reindex", headers=AUTH, params={"article": "zinc.md", "full": "true"}
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": "a full rebuild looks at the whole corpus; give no article with full=true"},
+    )
+    assert admin.get("/admin/status", headers=AUTH).json()["generation"] == "gen-000001"
+
+
 def test_admin_reindex_while_an_update_runs_is_409(admin: TestClient, index_dir: Path) -> None:
     with WriterLock.acquire(index_dir):
         response = admin.post("/admin/reindex", headers=AUTH)

@@ -22,20 +22,10 @@ from indexer.storage import (
     REMOVING_PREFIX,
     current_generation,
     generation_dirs,
-    open_current,
 )
-from tests.conftest import write_article
+from tests.conftest import stored_documents, write_article
 
 NEW_ARTICLE = "---\ntitle: Riboflavin for migraine\n---\nVitamin B2 may prevent attacks.\n"
-
-
-def _stored(index_dir: Path) -> dict[str, tuple[str, str]]:
-    _, index = open_current(index_dir)
-    with index.searcher() as searcher:
-        return {
-            fields["id"]: (fields["title"], fields["content_hash"])
-            for fields in searcher.all_stored_fields()
-        }
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int, str]]:
@@ -82,7 +72,7 @@ def test_update_index_applies_added_changed_and_deleted_files(
     )
     assert (report.unchanged, report.skipped) == (5, [])
     assert report.summary().startswith("added 1, updated 1, deleted 1, unchanged 5, skipped 0, in ")
-    stored = _stored(index_dir)
+    stored = stored_documents(index_dir)
     assert set(stored) == {
         "botox-for-chronic-migraine",
         "cluster-headache-oxygen",
@@ -131,7 +121,7 @@ def test_update_index_catches_an_edit_that_kept_size_and_mtime(
     assert (path.stat().st_size, path.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
     report = update_index(corpus_dir, tmp_path / "index")
     assert report.updated == ["migraine-basics"]
-    assert _stored(tmp_path / "index")["migraine-basics"][0] == "Migraine BASICS"
+    assert stored_documents(tmp_path / "index")["migraine-basics"][0] == "Migraine BASICS"
 
 
 def test_update_index_ends_where_a_full_build_does(corpus_dir: Path, tmp_path: Path) -> None:
@@ -145,7 +135,7 @@ def test_update_index_ends_where_a_full_build_does(corpus_dir: Path, tmp_path: P
     update_index(corpus_dir, incremental)
     full = tmp_path / "full"
     build_index(corpus_dir, full)
-    assert _stored(incremental) == _stored(full)
+    assert stored_documents(incremental) == stored_documents(full)
     assert current_generation(incremental) == "gen-000003"
 
 
@@ -175,7 +165,7 @@ def test_update_index_deletes_an_article_whose_file_turned_bad(
     report = update_index(corpus_dir, index_dir)
     assert report.deleted == ["migraine-basics"]
     assert [(e.path, e.field) for e in report.skipped] == [(bad, "front matter")]
-    assert "migraine-basics" not in _stored(index_dir)
+    assert "migraine-basics" not in stored_documents(index_dir)
 
 
 def test_update_index_reports_a_bad_file_on_every_run(corpus_dir: Path, index_dir: Path) -> None:
@@ -192,7 +182,7 @@ def test_update_index_strict_keeps_the_index(corpus_dir: Path, index_dir: Path) 
     with pytest.raises(StrictModeError):
         update_index(corpus_dir, index_dir, strict=True)
     assert current_generation(index_dir) == "gen-000001"
-    assert "riboflavin" not in _stored(index_dir)
+    assert "riboflavin" not in stored_documents(index_dir)
     assert list(index_dir.glob(f"{BUILD_PREFIX}*")) == []
 
 
@@ -256,7 +246,7 @@ def test_update_index_cleans_up_after_a_crashed_writer(corpus_dir: Path, index_d
         "build-status.json",
         "gen-000002",
     ]
-    assert "riboflavin" in _stored(index_dir)
+    assert "riboflavin" in stored_documents(index_dir)
 
 
 def test_update_index_rebuilds_over_a_live_segment_overwritten_in_place(
