@@ -116,8 +116,7 @@ class PostingArraysWriter:
         positional = (
             field in self._positional
             and len(values) == len(ids)
-            and None not in values
-            and all(map(_ENDS_PICKLE, values))
+            and whoosh_encoded_positions(values)
         )
         self._pending.append((table, len(ids), positional))
         self._ids.extend(ids)
@@ -142,7 +141,7 @@ class PostingArraysWriter:
         id_bytes = memoryview(ids.astype("<u4").tobytes())
         float_bytes = memoryview(weights.astype("<f8").tobytes())
         byte_bytes = memoryview(as_bytes.tobytes())
-        per_posting, positions = _decoded_positions(self._values)
+        per_posting, positions = decoded_positions(self._values)
         # Where each positional posting's positions start, and each term's first posting.
         position_starts = np.concatenate(([0], np.cumsum(per_posting)))
         next_positional = 0
@@ -384,12 +383,18 @@ def _postings(data: bytes, count: int, kind: int) -> tuple[DocNums, Weights]:
     return docnums, weights
 
 
-def _decoded_positions(values: list[bytes]) -> tuple[Ints, Ints]:
+def whoosh_encoded_positions(values: Sequence[bytes | None]) -> bool:
+    """Whether every value is as Whoosh's Positions format encodes positions."""
+    return None not in values and all(map(_ENDS_PICKLE, values))
+
+
+def decoded_positions(values: Sequence[bytes]) -> tuple[Ints, Ints]:
     """Each value's position count and all their positions, from Whoosh's Positions encoding."""
     if not values:
         return _NO_INTS, _NO_INTS
     # Positions.encode gives a 4-byte count, then a pickled list of gaps. The pickles, each
-    # without its STOP, between a MARK and a LIST make one pickle of a list of lists.
+    # without its STOP, between a MARK and a LIST make one pickle of a list of lists: one
+    # call into C for all of them instead of one per value.
     joined = b"".join(map(_PICKLE_WITHOUT_STOP, values))
     gaps: list[list[int]] = pickle.loads(b"(" + joined + b"l.")  # noqa: S301 (our own index)
     sizes = np.fromiter(map(len, gaps), np.int64, len(gaps))

@@ -17,7 +17,6 @@ tied scores is Whoosh's too (better score first, then lower document number). An
 from __future__ import annotations
 
 import logging
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable
@@ -36,7 +35,7 @@ from whoosh.searching import Results
 from whoosh.util.numeric import byte_to_length
 
 from indexer.posting_arrays import EXTENSION as ARRAYS_EXTENSION
-from indexer.posting_arrays import PostingArrays
+from indexer.posting_arrays import PostingArrays, decoded_positions, whoosh_encoded_positions
 from indexer.schema import BM25_B, BM25_K1, CONTENT_FIELD, MedsearchBM25
 from search_api.query_limits import QueryBudget
 from search_api.snapshot_cache import SnapshotCache, reader_key
@@ -525,18 +524,8 @@ def _file_positions(
 
 def _positions(format_: Any, values: list[bytes]) -> tuple[Ints, Ints]:
     """Every position in `values` (one encoded list per document), with its value's number."""
-    if type(format_) is Positions and all(value.endswith(b".") for value in values):
-        # Positions.encode gives a 4-byte count, then a pickled list of gaps. The pickles,
-        # each without its STOP, between a MARK and a LIST make one pickle of a list of
-        # lists: one call into C for all of them instead of one per document.
-        joined = b"".join(value[4:-1] for value in values)
-        gaps: list[list[int]] = pickle.loads(b"(" + joined + b"l.")  # noqa: S301 (our index)
-        sizes = np.fromiter(map(len, gaps), np.int64, len(gaps))
-        flat = np.fromiter(chain.from_iterable(gaps), np.int64, int(sizes.sum()))
-        # Running sums restarted at each list: the sum so far less the sum before the list.
-        sums = np.cumsum(flat)
-        before = np.concatenate(([0], sums))[np.cumsum(sizes) - sizes]
-        positions = sums - np.repeat(before, sizes)
+    if type(format_) is Positions and whoosh_encoded_positions(values):
+        sizes, positions = decoded_positions(values)
     else:
         lists = [list(format_.decode_positions(value)) for value in values]
         sizes = np.fromiter(map(len, lists), np.int64, len(lists))

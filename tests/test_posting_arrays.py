@@ -31,8 +31,7 @@ from indexer.writer import _TermsPool, index_writer
 from search_api.array_scoring import ScoringArrays, read_postings, search_arrays
 from search_api.live_index import LiveIndex
 from tests.conftest import strip_posting_arrays, write_article
-
-WORDS = "migraine headache aura nausea botox injection sleep caffeine oxygen cluster tension pregnancy jaw pain neck light sound trigger diet water exercise stress relief dose".split()  # noqa: E501, SIM905
+from tests.test_array_scoring import WORDS
 
 
 def _article(number: int, rng: random.Random) -> Article:
