@@ -13,7 +13,7 @@ from indexer.articles import corpus_files, list_corpus, list_given
 from indexer.build import build_index, update_index
 from indexer.errors import NotAnArticleError
 from indexer.manifest import MANIFEST_FILE, read_manifest
-from indexer.storage import current_generation
+from indexer.storage import current_generation, open_current
 from tests.conftest import run_medsearch, stored_documents, write_article
 
 
@@ -210,3 +210,20 @@ def test_cli_index_names_a_given_file_that_is_no_article(corpus_dir: Path, index
         f"error: {os.devnull} is outside the corpus folder; "
         f"give Markdown (.md) files inside {corpus_dir}\n",
     )
+
+
+def test_update_index_drops_a_segment_whose_articles_were_all_updated_again(
+    corpus_dir: Path, index_dir: Path
+) -> None:
+    def segments() -> list[tuple[int, int]]:
+        _, index = open_current(index_dir)
+        return sorted((s.doc_count_all(), s.deleted_count()) for s in index._segments())
+
+    first = _retitle(corpus_dir, "migraine-basics.md", "First edit")
+    update_index(corpus_dir, index_dir, changed=[first])
+    assert segments() == [(1, 0), (7, 1)]
+    second = _retitle(corpus_dir, "migraine-basics.md", "Second edit")
+    update_index(corpus_dir, index_dir, changed=[second])
+    # The first edit's segment held only the article edited again: dropped, not merged.
+    assert segments() == [(1, 0), (7, 1)]
+    assert stored_documents(index_dir)["migraine-basics"][0] == "Second edit"
