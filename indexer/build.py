@@ -18,7 +18,6 @@ from typing import Any
 
 import whoosh.index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.writing import MERGE_SMALL
 
 from indexer.articles import Article, ListedFile, list_corpus, list_given, path_of
 from indexer.changes import RACY_NS, Change, CorpusScan, file_state
@@ -41,6 +40,7 @@ from indexer.manifest import (
     schema_fingerprint,
     write_manifest,
 )
+from indexer.merging import merge_small_segments
 from indexer.parallel import PARALLEL_MIN_ARTICLES, build_in_parallel, default_processes
 from indexer.schema import article_to_document, build_schema
 from indexer.settings import DEFAULT_INDEX_MEMORY_MB
@@ -191,18 +191,6 @@ def update_index(
             raise
         record_finish(index_dir, run.record("succeeded", report))
     return report
-
-
-def merge_small_segments(writer: Any, segments: list[Any]) -> list[Any]:
-    """Whoosh's MERGE_SMALL policy, once segments whose documents are all deleted are dropped.
-
-    Each update adds a segment of its own, and an article updated again deletes its document
-    from it; a publishing system that saves one article several times leaves a trail of such
-    empty segments. Whoosh would merge them term by term (about 0.4 s for a segment of ten
-    articles) to carry over nothing; dropped, they cost nothing.
-    """
-    kept = [segment for segment in segments if segment.deleted_count() < segment.doc_count_all()]
-    return list(MERGE_SMALL(writer, kept))
 
 
 class _Build:
