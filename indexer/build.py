@@ -40,6 +40,7 @@ from indexer.manifest import (
     schema_fingerprint,
     write_manifest,
 )
+from indexer.merging import merge_small_segments
 from indexer.parallel import PARALLEL_MIN_ARTICLES, build_in_parallel, default_processes
 from indexer.schema import article_to_document, build_schema
 from indexer.settings import DEFAULT_INDEX_MEMORY_MB
@@ -234,7 +235,7 @@ class _Build:
 
     def finish(self, manifest: Manifest) -> str:
         """Commit, check, and publish the build; return the new generation's name."""
-        self.writer.commit()
+        self.writer.commit(mergetype=merge_small_segments)
         return _publish_checked(self.index_dir, self.build_dir, self.index.doc_count(), manifest)
 
     def abort(self) -> None:

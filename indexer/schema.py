@@ -7,6 +7,7 @@ import datetime as dt
 import functools
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
@@ -177,6 +178,20 @@ def article_to_document(article: Article) -> dict[str, Any]:
         # YAML dates arrive as `date`; Whoosh's DATETIME wants `datetime`.
         document["date"] = dt.datetime.combine(article.date, dt.time())
     return document
+
+
+def article_from_stored(fields: Mapping[str, Any]) -> Article:
+    """The article a document was indexed from, rebuilt from the document's stored fields."""
+    return Article(
+        id=fields["id"],
+        title=fields["title"],
+        date=stored_date(fields.get("date")),
+        author=fields.get("author") or "",
+        tags=tuple(stored_tags(fields.get("tags"))),
+        summary=fields.get("summary") or "",
+        body=fields.get("body") or "",
+        content_hash=fields.get("content_hash") or "",
+    )
 
 
 def day_number(date: dt.date | None) -> int:

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer.articles import corpus_files, list_corpus, list_given
+from indexer.articles import corpus_files, list_corpus, list_given, load_article, path_of
 from indexer.build import build_index, update_index
 from indexer.errors import NotAnArticleError
 from indexer.manifest import MANIFEST_FILE, read_manifest
-from indexer.storage import current_generation
+from indexer.merging import MAX_SMALL_SEGMENTS
+from indexer.schema import article_from_stored, article_to_document
+from indexer.storage import current_generation, open_current
 from tests.conftest import run_medsearch, stored_documents, write_article
 
 
@@ -210,3 +212,49 @@ def test_cli_index_names_a_given_file_that_is_no_article(corpus_dir: Path, index
         f"error: {os.devnull} is outside the corpus folder; "
         f"give Markdown (.md) files inside {corpus_dir}\n",
     )
+
+
+def test_update_index_drops_a_segment_whose_articles_were_all_updated_again(
+    corpus_dir: Path, index_dir: Path
+) -> None:
+    def segments() -> list[tuple[int, int]]:
+        _, index = open_current(index_dir)
+        return sorted((s.doc_count_all(), s.deleted_count()) for s in index._segments())
+
+    first = _retitle(corpus_dir, "migraine-basics.md", "First edit")
+    update_index(corpus_dir, index_dir, changed=[first])
+    assert segments() == [(1, 0), (7, 1)]
+    second = _retitle(corpus_dir, "migraine-basics.md", "Second edit")
+    update_index(corpus_dir, index_dir, changed=[second])
+    # The first edit's segment held only the article edited again: dropped, not merged.
+    assert segments() == [(1, 0), (7, 1)]
+    assert stored_documents(index_dir)["migraine-basics"][0] == "Second edit"
+
+
+def test_article_from_stored_gives_back_the_indexed_document(
+    corpus_dir: Path, index_dir: Path
+) -> None:
+    _, index = open_current(index_dir)
+    with index.searcher() as searcher:
+        for fields in searcher.all_stored_fields():
+            article = load_article(path_of(fields["id"], corpus_dir), corpus_dir)
+            assert article_to_document(article_from_stored(fields)) == article_to_document(article)
+
+
+def test_update_index_folds_small_segments_into_the_next_one(
+    corpus_dir: Path, index_dir: Path, tmp_path: Path
+) -> None:
+    names = sorted(path.name for path in corpus_dir.glob("*.md"))
+    sizes: list[list[int]] = []
+    for number, name in enumerate(names):
+        edited = _retitle(corpus_dir, name, f"Edit {number}")
+        update_index(corpus_dir, index_dir, changed=[edited])
+        _, index = open_current(index_dir)
+        sizes.append(sorted(segment.doc_count_all() for segment in index._segments()))
+    # One segment per update until more than MAX_SMALL_SEGMENTS are small (the first build's
+    # seven articles count as small); then they are all folded into the update's own.
+    assert sizes[MAX_SMALL_SEGMENTS - 1] == [1] * MAX_SMALL_SEGMENTS + [7]
+    assert sizes[MAX_SMALL_SEGMENTS] == [7]
+    full = tmp_path / "full"
+    build_index(corpus_dir, full)
+    assert stored_documents(index_dir) == stored_documents(full)
