@@ -142,8 +142,13 @@ class PostingArraysWriter:
         float_bytes = memoryview(weights.astype("<f8").tobytes())
         byte_bytes = memoryview(as_bytes.tobytes())
         per_posting, positions = decoded_positions(self._values)
-        # Where each positional posting's positions start, and each term's first posting.
-        position_starts = np.concatenate(([0], np.cumsum(per_posting)))
+        # One width for the batch's positions and counts (2 bytes unless one does not fit).
+        width = 2 if max(per_posting.max(initial=0), positions.max(initial=0)) < 1 << 16 else 4
+        dtype = "<u2" if width == 2 else "<u4"
+        count_bytes = memoryview(per_posting.astype(dtype).tobytes())
+        position_bytes = memoryview(positions.astype(dtype).tobytes())
+        # Where each positional posting's positions start.
+        position_starts = np.concatenate(([0], np.cumsum(per_posting))).tolist()
         next_positional = 0
         write = self._file.write
         position = self._position
@@ -169,14 +174,12 @@ class PostingArraysWriter:
             kind = _NO_POSITIONS
             if positional:
                 first, last = next_positional, next_positional + count
-                counts_here = per_posting[first:last]
-                here = positions[position_starts[first] : position_starts[last]]
-                kind = 2 if max(int(counts_here.max()), int(here.max(initial=0))) < 1 << 16 else 4
-                dtype = "<u2" if kind == 2 else "<u4"
-                data = counts_here.astype(dtype).tobytes() + here.astype(dtype).tobytes()
-                write(data)
-                position += len(data)
-                next_positional += count
+                low, high = position_starts[first], position_starts[last]
+                write(count_bytes[width * first : width * last])
+                write(position_bytes[width * low : width * high])
+                position += width * (count + high - low)
+                next_positional = last
+                kind = width
             table.position_kinds.append(kind)
             table.sizes.append(position - began)
         self._position = position
