@@ -2,7 +2,11 @@
 
 Postings: Whoosh's pool holds one tuple per posting and sorts them all at commit, spilling
 sorted runs to disk past its memory limit; here they are grouped by term as documents arrive, in
-number order, so only the terms need sorting (see _TermsPool).
+number order, so only the terms need sorting (see _TermsPool). Past the memory limit the groups
+are spilled to Whoosh's runs, and merged back and grouped by term again when the segment is
+written. Each term's postings go to Whoosh's postings writer a block at a time, and, for the
+fields scored with BM25, to the segment's posting arrays file (`indexer.posting_arrays`), which
+lets search read a term with one system call instead of decoding Whoosh's blocks in Python.
 
 Spelling words: for a field with `spelling=True` Whoosh adds one posting per distinct unstemmed
 word of every document to the field's spelling field (`spell_content`), all on document 0 of
@@ -22,7 +26,11 @@ themselves are read into a table once per field rather than decoded once per pos
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 from whoosh.codec.whoosh3 import (
@@ -36,6 +44,8 @@ from whoosh.codec.whoosh3 import (
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import PostingPool, SegmentWriter
+
+from indexer.posting_arrays import EXTENSION, PostingArraysWriter, array_fields, position_fields
 
 
 class _ColumnsKnownReader(W3PerDocReader):  # type: ignore[misc]  # Whoosh is untyped
@@ -145,6 +155,12 @@ class _TermsPool(PostingPool):  # type: ignore[misc]  # Whoosh is untyped
         self._counts.clear()
         return not self.runs
 
+    def merged_terms(self) -> Iterator[tuple[tuple[str, bytes], list[_Posting]]]:
+        """As `terms`, after `finish` found postings spilled to disk: all of them, merged."""
+        self._spill()
+        for key, postings in groupby(super().iter_postings(), itemgetter(0, 1)):
+            yield key, [posting[2:] for posting in postings]
+
     def iter_postings(self) -> Any:
         """All postings in order, each spelling word once, on document 0, weighted by its count."""
         if self.finish():
@@ -154,7 +170,7 @@ class _TermsPool(PostingPool):  # type: ignore[misc]  # Whoosh is untyped
 
 
 class IndexWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
-    """Whoosh's SegmentWriter with counted spelling words and column files checked once."""
+    """Whoosh's SegmentWriter, with counted spelling words and a posting arrays file per segment."""
 
     def __init__(self, index: Any, limitmb: int = 128, **kwargs: Any) -> None:
         super().__init__(index, limitmb=limitmb, **kwargs)
@@ -164,6 +180,9 @@ class IndexWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
             if field.separate_spelling()
         )
         self.pool = _TermsPool(spelling, self._tempstorage, self.newsegment, limitmb=limitmb)
+        self._array_fields = array_fields(self.schema)
+        # The posting arrays file of the segment being written, once its postings are.
+        self._arrays: PostingArraysWriter | None = None
 
     def _flush_segment(self) -> None:
         pool = self.pool
@@ -171,27 +190,69 @@ class IndexWriter(SegmentWriter):  # type: ignore[misc]  # Whoosh is untyped
             not isinstance(pool, _TermsPool)
             or type(self.fieldwriter) is not W3FieldWriter
             or not self.codec.length_stats
-            or not pool.finish()
         ):
             super()._flush_segment()
             return
+        # Postings past the memory limit were spilled to sorted runs on disk: Whoosh merges
+        # them back in order, and they are grouped by term here as the ones held in memory.
+        terms = pool.terms() if pool.finish() else pool.merged_terms()
         self.perdocwriter.close()
         lengths = self.per_document_reader()
+        arrays = self._start_arrays()
+        try:
+            self._write_terms(terms, lengths, arrays)
+        except BaseException:
+            if arrays is not None:
+                arrays.discard()
+            raise
+        if arrays is not None:
+            arrays.close(self.docnum - self.docbase)
+            self._arrays = arrays
+        lengths.close()
+
+    def _write_terms(
+        self,
+        terms: Iterator[tuple[tuple[str, bytes], list[_Posting]]],
+        lengths: Any,
+        arrays: PostingArraysWriter | None,
+    ) -> None:
         writer = self.fieldwriter
         field = None
-        for (fieldname, text), postings in pool.terms():
+        for (fieldname, text), postings in terms:
             if fieldname != field:
                 if field is not None:
                     writer.finish_field()
                 field = fieldname
                 writer.start_field(fieldname, self.schema[fieldname])
+            ids, weights, values = zip(*postings, strict=True)
             writer.start_term(text)
-            _add_postings(writer._postwriter, postings, lengths.field_lengths(fieldname))
+            _add_postings(
+                writer._postwriter, ids, weights, values, lengths.field_lengths(fieldname)
+            )
             writer.finish_term()
+            if arrays is not None and fieldname in self._array_fields:
+                arrays.add(fieldname, text, ids, weights, values)
         if field is not None:
             writer.finish_field()
         writer.close()
-        lengths.close()
+
+    def _start_arrays(self) -> PostingArraysWriter | None:
+        # Written in the writer's temporary folder: Whoosh packs every file named after the
+        # segment into its compound file when the segment is finished; this one is moved in
+        # afterwards (_assemble_segment). Only for indexes in a folder.
+        temporary = getattr(self._tempstorage, "folder", None)
+        if getattr(self.storage, "folder", None) is None or temporary is None:
+            return None
+        name = self.newsegment.make_filename(EXTENSION)
+        return PostingArraysWriter(
+            Path(temporary) / name, self._array_fields, position_fields(self.schema)
+        )
+
+    def _assemble_segment(self) -> None:
+        super()._assemble_segment()
+        if self._arrays is not None:
+            os.replace(self._arrays.path, Path(self.storage.folder) / self._arrays.path.name)
+            self._arrays = None
 
     def per_document_reader(self) -> Any:
         """The new segment's per-document reader, checking column files once (Whoosh 3 codec)."""
@@ -207,32 +268,37 @@ def index_writer(index: Any, limitmb: int) -> IndexWriter:
     return IndexWriter(index, limitmb=limitmb)
 
 
-def _add_postings(writer: Any, postings: list[_Posting], lengths: list[int | None] | None) -> None:
+def _add_postings(
+    writer: Any,
+    ids: Sequence[int],
+    weights: Sequence[float],
+    values: Sequence[bytes | None],
+    lengths: list[int | None] | None,
+) -> None:
     """Buffer one term's postings in Whoosh 3's postings writer, a block at a time.
 
     What `add_posting` does per posting (its type checks aside), per block of postings: the same
     blocks, statistics and bytes, without several Python calls for every posting.
     """
     if type(writer) is not W3PostingsWriter:
-        for docnum, weight, value in postings:
+        for docnum, weight, value in zip(ids, weights, values, strict=True):
             writer.add_posting(docnum, weight, value or b"", lengths[docnum] if lengths else 0)
         return
     size = writer._blocklimit
-    for start in range(0, len(postings), size):
+    for start in range(0, len(ids), size):
         if len(writer._ids) >= size:
             # As add_posting: a full block is written when the next posting arrives, so the
             # term's last block is left for finish_postings to write as the last one.
             writer._write_block()
         # A term starts with an empty block (start_term), so blocks hold exactly `size` each.
-        block = postings[start : start + size]
-        ids = [docnum for docnum, _, _ in block]
-        weights = [weight for _, weight, _ in block]
-        writer._ids.extend(ids)
-        writer._weights.extend(weights)
-        writer._maxweight = max(writer._maxweight, *weights)
-        writer._values.extend(value for _, _, value in block if value)
+        block_ids = ids[start : start + size]
+        block_weights = weights[start : start + size]
+        writer._ids.extend(block_ids)
+        writer._weights.extend(block_weights)
+        writer._maxweight = max(writer._maxweight, *block_weights)
+        writer._values.extend(value for value in values[start : start + size] if value)
         if lengths is not None:
-            known = [length for length in map(lengths.__getitem__, ids) if length]
+            known = [length for length in map(lengths.__getitem__, block_ids) if length]
             if known:
                 low = min(known)
                 if writer._minlength is None or low < writer._minlength:

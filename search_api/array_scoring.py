@@ -4,7 +4,9 @@ Whoosh finds the best matches of an OR query by walking a tree of matchers one d
 time in Python; a reader's question widened with synonyms and feedback words is an OR of some
 fifty terms, and that walk is most of a search's time on a large index. The queries plain words
 become (`search_api/expansion.py`: terms OR-ed, each synonym group a DisjunctionMax) are scored
-here the other way round: each term's postings are read a block at a time into arrays, scored
+here the other way round: each term's postings are read whole into arrays (from the segment's
+posting arrays file, `indexer.posting_arrays`, in one read; from Whoosh's blocks, a block at a
+time, for a segment written without one), scored
 with the same BM25 formula and statistics as `indexer.schema.MedsearchBM25` in one vector
 operation, and added into one array of scores per segment. The scores equal Whoosh's up to the
 order in which floating-point sums are added (a few units in the last place); the order of
@@ -15,12 +17,12 @@ tied scores is Whoosh's too (better score first, then lower document number). An
 from __future__ import annotations
 
 import logging
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from itertools import chain
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -32,6 +34,8 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Results
 from whoosh.util.numeric import byte_to_length
 
+from indexer.posting_arrays import EXTENSION as ARRAYS_EXTENSION
+from indexer.posting_arrays import PostingArrays, decoded_positions, whoosh_encoded_positions
 from indexer.schema import BM25_B, BM25_K1, CONTENT_FIELD, MedsearchBM25
 from search_api.query_limits import QueryBudget
 from search_api.snapshot_cache import SnapshotCache, reader_key
@@ -48,8 +52,9 @@ Flags = npt.NDArray[np.bool_]
 # Field lengths are stored as one byte each; this table turns the byte back into the length
 # Whoosh's scorer uses (a byte of 0 means no length, and such a document has no postings).
 _LENGTH_OF_BYTE: Floats = np.array([0.0] + [float(byte_to_length(b)) for b in range(1, 256)])
-# Postings kept in memory per index snapshot, in bytes. Popular words are asked for again and
-# again (every query about "diabetes" reads its postings); a posting costs 12 bytes here.
+# Postings read through Whoosh kept in memory per index snapshot, in bytes (segments with a
+# posting arrays file are read from it every time). Popular words are asked for again and again
+# (every query about "diabetes" reads its postings); a posting costs 12 bytes here.
 POSTINGS_CACHE_BYTES = 48 * 1024 * 1024
 # Postings of the most frequent words read ahead per snapshot, beside the recently used ones.
 WARM_BYTES = 32 * 1024 * 1024
@@ -152,6 +157,7 @@ class _Segment:
     def __init__(self, leaf: Any, offset: int) -> None:
         self.offset = offset
         self.doc_count = int(leaf.doc_count_all())
+        self.arrays = _posting_arrays(leaf, self.doc_count)
         self.live: Flags | None = None
         if leaf.has_deletions():
             self.live = np.ones(self.doc_count, np.bool_)
@@ -174,6 +180,31 @@ class _Segment:
         lengths = np.zeros(self.doc_count, np.uint8)
         lengths[: min(stored, self.doc_count)] = data[: self.doc_count]
         return lengths
+
+
+def _posting_arrays(leaf: Any, doc_count: int) -> PostingArrays | None:
+    """The segment's posting arrays file (`indexer.posting_arrays`), if it has a usable one."""
+    segment = leaf.segment()
+    storage = leaf.storage()
+    # A compound segment's reader reads through an overlay of the compound file and the folder.
+    folder = getattr(getattr(storage, "b", storage), "folder", None)
+    if segment is None or folder is None:
+        return None
+    path = Path(folder) / segment.make_filename(ARRAYS_EXTENSION)
+    try:
+        arrays = PostingArrays.open(path)
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring %s, reading postings through Whoosh: %s", path.name, exc)
+        return None
+    if arrays is not None and arrays.doc_count != doc_count:
+        logger.warning(
+            "ignoring %s: written for %d documents, the segment has %d",
+            path.name,
+            arrays.doc_count,
+            doc_count,
+        )
+        return None
+    return arrays
 
 
 def _byte_of(leaf: Any, docnum: int, field: str) -> int:
@@ -217,18 +248,26 @@ class ScoringArrays:
     def warm(self, index: Any, field: str, budget: int) -> None:
         """Read the postings of `field`'s most frequent words ahead, up to `budget` bytes.
 
-        Frequent words have the longest posting lists, the slowest to read, and they come up in
-        most queries (and among feedback words); reading them once when a snapshot is first
-        searched (as Solr's and Elasticsearch's warmers do) keeps them off every first query.
+        Frequent words have the longest posting lists, the slowest to read through Whoosh, and
+        they come up in most queries (and among feedback words); reading them once when a
+        snapshot is first searched (as Solr's and Elasticsearch's warmers do) keeps them off
+        every first query. Segments with a posting arrays file only get their term table read.
         Reads through its own reader: the requests' readers belong to their threads.
         """
         try:
             with index.reader() as reader:
+                statistics = self.statistics(reader, field)
+                through_whoosh = []
+                for number, segment in enumerate(self.segments):
+                    if segment.arrays is not None and segment.arrays.has_field(field):
+                        # Its postings take microseconds to read: only the term table is read.
+                        segment.arrays.terms(field)
+                    else:
+                        through_whoosh.append(number)
+                if not through_whoosh:
+                    return
                 by_frequency = sorted(
-                    (
-                        (documents, term)
-                        for term, (_, documents) in self.statistics(reader, field).items()
-                    ),
+                    ((documents, term) for term, (_, documents) in statistics.items()),
                     reverse=True,
                 )
                 held = 0
@@ -237,7 +276,7 @@ class ScoringArrays:
                     held += 16 * frequency
                     if held > budget or frequency < WARM_MIN_DOCUMENTS or self._released:
                         break
-                    for number in range(len(self.segments)):
+                    for number in through_whoosh:
                         leaf = _leaf(reader, number)
                         self._pinned[(number, field, term)] = read_postings(leaf, field, term)
         except Exception:  # warming only saves time: searches read what they need themselves
@@ -248,6 +287,13 @@ class ScoringArrays:
 
         `reader` is the asking searcher's own reader, read only when the postings are not held.
         """
+        arrays = self.segments[index].arrays
+        if arrays is not None and arrays.has_field(field):
+            try:
+                docnums, weights = arrays.read(field, text)
+                return Postings(docnums, weights)
+            except (OSError, ValueError) as exc:  # checked files should never fail; if one does
+                logger.warning("reading %s through Whoosh: %s", arrays.path.name, exc)
         key = (index, field, text)
         found = self._pinned.get(key)
         if found is not None:
@@ -418,7 +464,8 @@ def _phrase_scores(
     for other in postings[1:]:
         candidates = np.intersect1d(candidates, other.docnums, assume_unique=True)
     if len(words) > 1 and len(candidates):
-        candidates = _adjacent(_leaf(reader, index), field, words, candidates)
+        file = arrays.segments[index].arrays
+        candidates = _adjacent(_leaf(reader, index), file, field, words, candidates)
     scores = np.zeros(len(candidates), np.float64)
     for word, found in zip(words, postings, strict=True):
         at = np.searchsorted(found.docnums, candidates)
@@ -427,12 +474,17 @@ def _phrase_scores(
     return candidates, scores
 
 
-def _adjacent(leaf: Any, field: str, words: list[str], candidates: Ints) -> Ints:
+def _adjacent(
+    leaf: Any, file: PostingArrays | None, field: str, words: list[str], candidates: Ints
+) -> Ints:
     # Only documents with every word are looked at, one position list per word and document.
     format_ = leaf.schema[field].format
     keys: Ints | None = None
     for offset, word in enumerate(words):
-        owners, positions = _positions(format_, _values_of(leaf, field, word, candidates))
+        found = _file_positions(file, field, word, candidates)
+        if found is None:
+            found = _positions(format_, _values_of(leaf, field, word, candidates))
+        owners, positions = found
         # (candidate number, where the phrase would start) for each place the word occurs;
         # a start before the text's first word cannot begin the phrase.
         starts = positions - offset
@@ -446,20 +498,34 @@ def _adjacent(leaf: Any, field: str, words: list[str], candidates: Ints) -> Ints
     return candidates[np.unique(keys // _POSITIONS_PER_DOCUMENT)]
 
 
+def _file_positions(
+    file: PostingArrays | None, field: str, word: str, candidates: Ints
+) -> tuple[Ints, Ints] | None:
+    """As `_positions` of `_values_of`, from the posting arrays file; None if it has none."""
+    if file is None or not file.has_field(field):
+        return None
+    try:
+        found = file.positions(field, word)
+    except (OSError, ValueError) as exc:  # checked files should never fail; if one does
+        logger.warning("reading %s through Whoosh: %s", file.path.name, exc)
+        return None
+    if found is None:
+        return None
+    docnums, per_posting, positions = found
+    # Every candidate has the word. Each candidate's positions are a slice of `positions`:
+    # from its posting's first position, as many as the posting has.
+    at = np.searchsorted(docnums, candidates)
+    sizes = per_posting[at]
+    firsts = (np.cumsum(per_posting) - per_posting)[at]
+    within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    owners = np.repeat(np.arange(len(candidates), dtype=np.int64), sizes)
+    return owners, positions[np.repeat(firsts, sizes) + within]
+
+
 def _positions(format_: Any, values: list[bytes]) -> tuple[Ints, Ints]:
     """Every position in `values` (one encoded list per document), with its value's number."""
-    if type(format_) is Positions and all(value.endswith(b".") for value in values):
-        # Positions.encode gives a 4-byte count, then a pickled list of gaps. The pickles,
-        # each without its STOP, between a MARK and a LIST make one pickle of a list of
-        # lists: one call into C for all of them instead of one per document.
-        joined = b"".join(value[4:-1] for value in values)
-        gaps: list[list[int]] = pickle.loads(b"(" + joined + b"l.")  # noqa: S301 (our index)
-        sizes = np.fromiter(map(len, gaps), np.int64, len(gaps))
-        flat = np.fromiter(chain.from_iterable(gaps), np.int64, int(sizes.sum()))
-        # Running sums restarted at each list: the sum so far less the sum before the list.
-        sums = np.cumsum(flat)
-        before = np.concatenate(([0], sums))[np.cumsum(sizes) - sizes]
-        positions = sums - np.repeat(before, sizes)
+    if type(format_) is Positions and whoosh_encoded_positions(values):
+        sizes, positions = decoded_positions(values)
     else:
         lists = [list(format_.decode_positions(value)) for value in values]
         sizes = np.fromiter(map(len, lists), np.int64, len(lists))

@@ -14,8 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import build_index
+from indexer.integrity import write_checksums
+from indexer.posting_arrays import EXTENSION as POSTING_ARRAYS_EXTENSION
 from indexer.settings import Settings
-from indexer.storage import open_current
+from indexer.storage import current_generation, open_current
 from search_api.app import create_app
 
 TEST_CORPUS = Path(__file__).parent / "corpus"
@@ -98,3 +100,13 @@ def search_body(client: TestClient, q: str, **params: Any) -> dict[str, Any]:
 def result_ids(body: dict[str, Any]) -> list[str]:
     """The article ids of a search response's results, in rank order."""
     return [hit["id"] for hit in body["results"]]
+
+
+def strip_posting_arrays(index_dir: Path) -> None:
+    """Delete the current generation's posting arrays files, as in an index written before them."""
+    generation = current_generation(index_dir)
+    assert generation is not None
+    folder = index_dir / generation
+    for path in folder.glob(f"*{POSTING_ARRAYS_EXTENSION}"):
+        path.unlink()
+    write_checksums(folder)

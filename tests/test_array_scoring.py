@@ -41,6 +41,7 @@ from search_api.array_scoring import (
 from search_api.expansion import feedback_weights, plain_query, synonym_queries
 from search_api.live_index import LiveIndex
 from search_api.snapshot_cache import SnapshotCache
+from tests.conftest import strip_posting_arrays
 
 WORDS = "migraine headache aura nausea botox injection sleep caffeine oxygen cluster tension pregnancy jaw pain neck light sound trigger diet water exercise stress relief dose".split()  # noqa: E501, SIM905
 
@@ -211,7 +212,20 @@ def test_word_counts_equal_the_analyzer_tokens() -> None:
     assert words.counts(text) == Counter(token.text for token in analyzer(text))
 
 
-def test_warming_pins_the_most_frequent_words_and_keeps_scores(searcher: Any) -> None:
+@pytest.fixture
+def searcher_without_arrays(tmp_path: Path) -> Iterator[Any]:
+    """As `searcher`, over an index without posting arrays files (postings read through Whoosh)."""
+    rng = random.Random(5)
+    build_index_from_articles([_article(n, rng) for n in range(300)], tmp_path / "index")
+    strip_posting_arrays(tmp_path / "index")
+    with closing(LiveIndex(tmp_path / "index")) as live, live.searcher() as searcher:
+        yield searcher
+
+
+def test_warming_pins_the_most_frequent_words_and_keeps_scores(
+    searcher_without_arrays: Any,
+) -> None:
+    searcher = searcher_without_arrays
     reader = searcher.reader()
     frequencies = sorted(
         ((info.doc_frequency(), text.decode()) for text, info in reader.iter_field(CONTENT_FIELD)),
@@ -230,15 +244,34 @@ def test_warming_pins_the_most_frequent_words_and_keeps_scores(searcher: Any) ->
         assert ours.top_n == search_arrays(searcher, plain, 10, cold).top_n
 
 
-def test_app_warms_the_served_snapshot_before_its_first_request(tmp_path: Path) -> None:
+def test_warming_reads_term_tables_of_segments_with_posting_arrays(searcher: Any) -> None:
+    warmed = ScoringArrays(searcher)
+    (segment,) = warmed.segments
+    assert segment.arrays is not None
+    assert segment.arrays.memory() == 0
+    warmed.warm(searcher._ix, CONTENT_FIELD, WARM_BYTES)
+    # Nothing to hold in memory: the file answers in microseconds.
+    assert not warmed._pinned
+    assert segment.arrays.memory() > 0
+
+
+@pytest.mark.parametrize("posting_arrays", [True, False])
+def test_app_warms_the_served_snapshot_before_its_first_request(
+    tmp_path: Path, posting_arrays: bool
+) -> None:
     rng = random.Random(5)
     build_index_from_articles([_article(n, rng) for n in range(300)], tmp_path / "index")
+    if not posting_arrays:
+        strip_posting_arrays(tmp_path / "index")
     app = create_app(Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path))
     with TestClient(app), app.state.live_index.searcher() as searcher:
         # Ready at startup: no search built the arrays, and no warming runs in the background.
         arrays = arrays_for(searcher, app.state.snapshot_cache)
         assert "medsearch-warm" not in {thread.name for thread in threading.enumerate()}
-        assert {word for _, _, word in arrays._pinned} >= {"pain", "migrain"}
+        if posting_arrays:
+            assert all(segment.arrays.memory() for segment in arrays.segments if segment.arrays)
+        else:
+            assert {word for _, _, word in arrays._pinned} >= {"pain", "migrain"}
 
 
 def test_app_freezes_startup_objects_and_collects_less_often_while_serving(
@@ -258,6 +291,8 @@ def test_a_new_snapshot_releases_the_postings_older_ones_hold(tmp_path: Path) ->
     rng = random.Random(7)
     articles = [_article(n, rng) for n in range(300)]
     build_index_from_articles(articles[:200], tmp_path / "index")
+    # Postings are held in memory only for segments read through Whoosh.
+    strip_posting_arrays(tmp_path / "index")
     cache = SnapshotCache()
     query = _without_dismax(next(_queries(random.Random(3))))
     with closing(LiveIndex(tmp_path / "index")) as live, live.searcher() as old_searcher:
@@ -266,6 +301,7 @@ def test_a_new_snapshot_releases_the_postings_older_ones_hold(tmp_path: Path) ->
         before = search_arrays(old_searcher, query, 10, old).top_n
         assert old._pinned
         build_index_from_articles(articles, tmp_path / "index")
+        strip_posting_arrays(tmp_path / "index")
         with live.searcher() as new_searcher:
             new = arrays_for(new_searcher, cache)
             assert new is not old
