@@ -21,9 +21,18 @@ from bench import peers
 from indexer.build import build_index, update_index
 
 
-def run(engine: str, mode: str, corpus_dir: Path, index_dir: Path, changed: list[Path]) -> int:
-    """Do one build or update; return the number of documents written."""
-    paths = [corpus_dir / line for line in (corpus_dir / "paths.txt").read_text().splitlines()]
+def run(
+    engine: str,
+    mode: str,
+    corpus_dir: Path,
+    index_dir: Path,
+    changed: list[Path],
+    paths: list[Path],
+) -> int:
+    """Do one build or update; return the number of documents written.
+
+    `paths` is the corpus's file list, which the peers' full builds are given.
+    """
     if engine == "ours":
         if mode == "full":
             return build_index(corpus_dir, index_dir).indexed
@@ -77,8 +86,13 @@ def main() -> None:
     engine, mode, corpus, index, *changed = sys.argv[1:]
     sampler = _PeakSampler()
     sampler.start()
+    corpus_dir = Path(corpus)
+    # Read before the clock starts: the peers are handed the list, ours lists the corpus itself
+    # in a full build, and an update needs no list (100,000 paths cost about 0.3 s).
+    lines = (corpus_dir / "paths.txt").read_text().splitlines() if mode == "full" else []
+    paths = [corpus_dir / line for line in lines]
     started = time.perf_counter()
-    documents = run(engine, mode, Path(corpus), Path(index), [Path(p) for p in changed])
+    documents = run(engine, mode, corpus_dir, Path(index), [Path(p) for p in changed], paths)
     seconds = time.perf_counter() - started
     sampler.stopped.set()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
