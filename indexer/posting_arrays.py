@@ -395,17 +395,86 @@ def decoded_positions(values: Sequence[bytes]) -> tuple[Ints, Ints]:
     """Each value's position count and all their positions, from Whoosh's Positions encoding."""
     if not values:
         return _NO_INTS, _NO_INTS
-    # Positions.encode gives a 4-byte count, then a pickled list of gaps. The pickles, each
-    # without its STOP, between a MARK and a LIST make one pickle of a list of lists: one
-    # call into C for all of them instead of one per value.
-    joined = b"".join(map(_PICKLE_WITHOUT_STOP, values))
-    gaps: list[list[int]] = pickle.loads(b"(" + joined + b"l.")  # noqa: S301 (our own index)
-    sizes = np.fromiter(map(len, gaps), np.int64, len(gaps))
-    flat = np.fromiter(chain.from_iterable(gaps), np.int64, int(sizes.sum()))
+    decoded = _gaps_by_opcode(values)
+    if decoded is not None:
+        sizes, flat = decoded
+    else:
+        # Positions.encode gives a 4-byte count, then a pickled list of gaps. The pickles,
+        # each without its STOP, between a MARK and a LIST make one pickle of a list of
+        # lists: one call into C for all of them instead of one per value.
+        joined = b"".join(map(_PICKLE_WITHOUT_STOP, values))
+        gaps: list[list[int]] = pickle.loads(b"(" + joined + b"l.")  # noqa: S301 (our index)
+        sizes = np.fromiter(map(len, gaps), np.int64, len(gaps))
+        flat = np.fromiter(chain.from_iterable(gaps), np.int64, int(sizes.sum()))
     # Running sums restarted at each list: the sum so far less the sum before the list.
     sums = np.cumsum(flat)
     before = np.concatenate(([0], sums))[np.cumsum(sizes) - sizes]
     return sizes, sums - np.repeat(before, sizes)
+
+
+# The pickle protocol 2 opcodes of a list of gaps as Positions.encode writes it (after its 4-byte
+# big-endian count): PROTO 2, EMPTY_LIST, BINPUT 0; then the gaps, each BININT1 ("K", one byte),
+# BININT2 ("M", two) or BININT ("J", four, signed), in batches of up to 1,000 between MARK and
+# APPENDS, or one gap and APPEND for a list of one; then STOP.
+_LIST_HEADER = b"\x80\x02]q\x00"
+_FIRST_GAP = 4 + len(_LIST_HEADER)
+_BININT1, _BININT2, _BININT = ord("K"), ord("M"), ord("J")
+_MARK, _APPENDS, _APPEND, _STOP = ord("("), ord("e"), ord("a"), ord(".")
+
+
+def _gaps_by_opcode(values: Sequence[bytes]) -> tuple[Ints, Ints] | None:
+    """Each value's gap count and all gaps, read from the opcodes with NumPy; None if unsure.
+
+    Three times faster than unpickling (which makes a Python int per position): the writer
+    decodes every position of every article. Gap k of every value is read in one step, over the
+    values with more than k gaps; anything but the layout above gives None, and the caller
+    unpickles instead.
+    """
+    lengths = np.fromiter(map(len, values), np.int64, len(values))
+    if lengths.min() < _FIRST_GAP + 3:
+        return None
+    data = np.frombuffer(b"".join(values), np.uint8)
+    wide = data.astype(np.int64)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    for offset, byte in enumerate(_LIST_HEADER, start=4):
+        if not np.all(data[starts + offset] == byte):
+            return None
+    counts = (wide[starts] << 24) | (wide[starts + 1] << 16) | (wide[starts + 2] << 8)
+    counts |= wide[starts + 3]
+    # Values with the most gaps first, so the values still reading are always a prefix.
+    order = np.argsort(-counts, kind="stable")
+    cursors = starts[order] + _FIRST_GAP
+    firsts = (np.cumsum(counts) - counts)[order]
+    longest = int(counts[order[0]])
+    reading = np.searchsorted(-counts[order], -np.arange(longest), side="left").tolist()
+    gaps = np.empty(int(counts.sum()), np.int64)
+    last = len(data) - 1
+    for k, count in enumerate(reading):
+        at = cursors[:count]
+        at = np.minimum(at + (data[at] == _APPENDS), last)  # a batch of 1,000 ended
+        at = np.minimum(at + (data[at] == _MARK), last)  # a batch begins
+        opcode = data[at]
+        one, two, four = opcode == _BININT1, opcode == _BININT2, opcode == _BININT
+        if not np.all(one | two | four):
+            return None
+        low, second = wide[np.minimum(at + 1, last)], wide[np.minimum(at + 2, last)]
+        gap = np.where(one, low, low | (second << 8))
+        if four.any():
+            third, fourth = wide[np.minimum(at + 3, last)], wide[np.minimum(at + 4, last)]
+            whole = low | (second << 8) | (third << 16) | (fourth << 24)
+            gap = np.where(four, np.where(whole >= 1 << 31, whole - (1 << 32), whole), gap)
+        gaps[firsts[:count] + k] = gap
+        cursors[:count] = at + 2 + two + 3 * four
+    # Every value must end right after its gaps, with APPEND or APPENDS and STOP.
+    closing = data[np.minimum(cursors, last)]
+    if not (
+        np.all(cursors + 2 == ends[order])
+        and np.all((closing == _APPEND) | (closing == _APPENDS))
+        and np.all(data[np.minimum(cursors + 1, last)] == _STOP)
+    ):
+        return None
+    return counts, gaps
 
 
 def _pread(fd: int, size: int, offset: int) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import random
 from contextlib import closing
 from pathlib import Path
@@ -22,7 +23,9 @@ from indexer.posting_arrays import (
     EXTENSION,
     PostingArrays,
     PostingArraysWriter,
+    _gaps_by_opcode,
     array_fields,
+    decoded_positions,
     position_fields,
 )
 from indexer.schema import CONTENT_FIELD, article_to_document, build_schema
@@ -288,3 +291,24 @@ def test_posting_arrays_keep_positions_when_whoosh_encoded_them(tmp_path: Path) 
     assert arrays.read("content", "odd")[0].tolist() == [0]
     assert arrays.positions("tags", "pain") is None
     assert [part.tolist() for part in arrays.positions("content", "none") or ()] == [[], [], []]
+
+
+def test_decoded_positions_reads_every_layout_whoosh_writes() -> None:
+    # One gap (APPEND), batches of up to 1,000 (MARK ... APPENDS, a last batch of one), and
+    # gaps of one, two and four bytes: the same as unpickling each value.
+    rng = random.Random(11)
+    encode = Positions().encode
+    for _ in range(25):
+        lists = []
+        for _ in range(rng.randint(1, 30)):
+            count = rng.choice([1, 1, 2, 3, 40, 999, 1000, 1001, 2000, 2001])
+            top = max(count, rng.choice([250, 70_000, 5_000_000]))
+            lists.append(sorted(rng.sample(range(top), count)))
+        values = [encode(positions) for positions in lists]
+        assert _gaps_by_opcode(values) is not None  # read from the opcodes, not unpickled
+        sizes, positions = decoded_positions(values)
+        assert sizes.tolist() == [len(positions) for positions in lists]
+        assert positions.tolist() == [p for positions in lists for p in positions]
+    # Values of another layout are unpickled instead.
+    other = [(2).to_bytes(4, "big") + pickle.dumps([3, 6], 3)]
+    assert [array.tolist() for array in decoded_positions(other)] == [[2], [3, 9]]
