@@ -214,8 +214,8 @@ def run_benchmark(args: argparse.Namespace, log: Callable[[str], None]) -> dict[
                 update = _build(engine, mode, corpus_dir, index_dir, changed)
                 if update is None:
                     continue
-                figures["engines"][engine][key] = round(update["seconds"], 3)
                 seconds = update["seconds"]
+                figures["engines"][engine][key] = round(seconds, 3)
                 log(f"  {engine}: {mode} of {len(changed)} changed articles: {seconds:.2f} s")
     finally:
         for path, original in originals.items():

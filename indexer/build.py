@@ -64,7 +64,6 @@ from indexer.storage import (
 from indexer.writer import index_writer
 
 ProgressCallback = Callable[[int, int], None]
-WRITER_MEMORY_MB = DEFAULT_INDEX_MEMORY_MB
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,7 @@ def build_index(
     on_progress: ProgressCallback | None = None,
     on_skip: Callable[[ArticleError], None] | None = None,
     processes: int = 0,
-    memory_mb: int = WRITER_MEMORY_MB,
+    memory_mb: int = DEFAULT_INDEX_MEMORY_MB,
 ) -> BuildReport:
     """Index every article below `corpus_dir` into a new generation and make it live."""
     return update_index(
@@ -146,7 +145,7 @@ def update_index(
     on_wait: Callable[[], None] | None = None,
     processes: int = 0,
     changed: Collection[Path] | None = None,
-    memory_mb: int = WRITER_MEMORY_MB,
+    memory_mb: int = DEFAULT_INDEX_MEMORY_MB,
 ) -> BuildReport:
     """Make the index match the corpus: add new files, re-index changed ones, delete gone ones.
 
@@ -204,7 +203,11 @@ class _Build:
 
     @classmethod
     def start(
-        cls, index_dir: Path, base: str | None, schema: Any, memory_mb: int = WRITER_MEMORY_MB
+        cls,
+        index_dir: Path,
+        base: str | None,
+        schema: Any,
+        memory_mb: int = DEFAULT_INDEX_MEMORY_MB,
     ) -> _Build:
         """An empty build, or with `base` a copy of that generation to change."""
         build_dir = new_build_dir(index_dir)
@@ -257,16 +260,15 @@ class _Run:
         full: bool,
         strict: bool,
         processes: int = 1,
-        memory_mb: int = WRITER_MEMORY_MB,
+        memory_mb: int = DEFAULT_INDEX_MEMORY_MB,
     ) -> None:
         self.corpus_dir = corpus_dir
-        self.memory_mb = memory_mb
         self.index_dir = index_dir
         self.given = given
-        self.listed: list[ListedFile] = []
         self.full = full
         self.strict = strict
         self.processes = processes
+        self.memory_mb = memory_mb
         self.started_at = now()
         self.started = time.perf_counter()
         self.mode: BuildMode = "full" if full else "incremental"
@@ -293,11 +295,11 @@ class _Run:
             # Only the given files were looked at: the others' rows keep the older scan's time.
             scanned_at_ns = manifest.scanned_at_ns
         else:
-            self.listed = list_corpus(self.corpus_dir)
-            if base is None and self.processes > 1 and len(self.listed) >= PARALLEL_MIN_ARTICLES:
-                return self._build_in_parallel(fingerprint, reason, on_progress, on_skip)
+            listed = list_corpus(self.corpus_dir)
+            if base is None and self.processes > 1 and len(listed) >= PARALLEL_MIN_ARTICLES:
+                return self._build_in_parallel(listed, fingerprint, reason, on_progress, on_skip)
             scan = self._scan(manifest)
-            changes = scan.changes(self.listed, on_progress)
+            changes = scan.changes(listed, on_progress)
         done: dict[str, list[str]] = {"added": [], "updated": [], "deleted": []}
         build: _Build | None = None
         try:
@@ -354,6 +356,7 @@ class _Run:
 
     def _build_in_parallel(
         self,
+        listed: list[ListedFile],
         fingerprint: str,
         reason: str,
         on_progress: ProgressCallback | None,
@@ -363,7 +366,7 @@ class _Run:
         scanned_at_ns = time.time_ns()
         # Stated and hashed before the processes read the files: a file changed meanwhile then
         # looks changed to the next update, which re-indexes it, instead of looking indexed.
-        paths = [path_of(article_id, self.corpus_dir) for article_id, _, _ in self.listed]
+        paths = [path_of(article_id, self.corpus_dir) for article_id, _, _ in listed]
         states = {path: file_state(path) for path in paths}
         build_dir = new_build_dir(self.index_dir)
         try:
@@ -380,7 +383,7 @@ class _Run:
                 raise StrictModeError(len(self.skipped))
             skipped_paths = {error.path for error in self.skipped}
             files = FileTable()
-            for (article_id, _, _), path in zip(self.listed, paths, strict=True):
+            for (article_id, _, _), path in zip(listed, paths, strict=True):
                 if path not in skipped_paths:
                     files.add(article_id, states[path] or _missing_state())
             if not files:

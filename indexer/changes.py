@@ -200,6 +200,8 @@ class CorpusScan:
         return Change("updated" if previous else "added", article_id, path, state, article)
 
     def _deleted(self, candidates: Collection[str]) -> Iterator[Change]:
+        if not candidates:
+            return  # the usual case; `_rows` (100,000 entries at 100k) is then never built
         for article_id in sorted(self._rows.keys() & candidates):
             yield Change("deleted", article_id, path_of(article_id, self.corpus_dir))
 

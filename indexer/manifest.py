@@ -101,12 +101,8 @@ class Manifest(BaseModel):
 def read_manifest(generation_dir: Path) -> Manifest | None:
     """The manifest of a generation folder, or None if it has none this code can use."""
     try:
-        raw = (generation_dir / MANIFEST_FILE).read_bytes()
-    except OSError:
-        return None
-    try:
-        manifest = Manifest.model_validate_json(raw)
-    except ValidationError:
+        manifest = Manifest.model_validate_json((generation_dir / MANIFEST_FILE).read_bytes())
+    except (OSError, ValidationError):
         return None
     return manifest if manifest.format == MANIFEST_FORMAT else None
 
