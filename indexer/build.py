@@ -42,6 +42,7 @@ from indexer.manifest import (
 )
 from indexer.merging import merge_small_segments
 from indexer.parallel import PARALLEL_MIN_ARTICLES, build_in_parallel, default_processes
+from indexer.pause import pause_point
 from indexer.schema import article_to_document, build_schema
 from indexer.settings import DEFAULT_INDEX_MEMORY_MB
 from indexer.status import (
@@ -238,6 +239,7 @@ class _Build:
 
     def finish(self, manifest: Manifest) -> str:
         """Commit, check, and publish the build; return the new generation's name."""
+        pause_point("commit")
         self.writer.commit(mergetype=merge_small_segments)
         return _publish_checked(self.index_dir, self.build_dir, self.index.doc_count(), manifest)
 
@@ -300,6 +302,7 @@ class _Run:
                 return self._build_in_parallel(listed, fingerprint, reason, on_progress, on_skip)
             scan = self._scan(manifest)
             changes = scan.changes(listed, on_progress)
+        pause_point("scan")
         done: dict[str, list[str]] = {"added": [], "updated": [], "deleted": []}
         build: _Build | None = None
         try:
@@ -310,10 +313,13 @@ class _Run:
                     if on_skip is not None:
                         on_skip(change.error)
                     continue
+                first = build is None
                 if build is None:
                     build = _Build.start(self.index_dir, base, schema, self.memory_mb)
                 build.apply(change)
                 done[change.kind].append(change.article_id)
+                if first:
+                    pause_point("apply")
             if self.strict and self.skipped:
                 raise StrictModeError(len(self.skipped))
             if not scan.files:
@@ -368,6 +374,7 @@ class _Run:
         # looks changed to the next update, which re-indexes it, instead of looking indexed.
         paths = [path_of(article_id, self.corpus_dir) for article_id, _, _ in listed]
         states = {path: file_state(path) for path in paths}
+        pause_point("scan")
         build_dir = new_build_dir(self.index_dir)
         try:
             self.skipped = build_in_parallel(
@@ -488,6 +495,7 @@ def _publish_checked(index_dir: Path, build_dir: Path, documents: int, manifest:
             "expected; the index was not changed",
         )
     write_manifest(build_dir, manifest)
+    pause_point("publish")
     return publish(index_dir, build_dir)
 
 

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from indexer.build import build_index
 from indexer.integrity import write_checksums
+from indexer.pause import PAUSE_ENV, Phase
 from indexer.posting_arrays import EXTENSION as POSTING_ARRAYS_EXTENSION
 from indexer.settings import Settings
 from indexer.storage import current_generation, open_current
@@ -87,6 +89,29 @@ def run_medsearch(
         env={**os.environ, **(env or {})},
         check=False,
     )
+
+
+def start_paused_index(
+    phase: Phase, ready_file: Path, *args: str, output: int | None = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """Start `medsearch index ARGS` and return once it is paused at `phase` (indexer.pause)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search_api.cli", "index", *args],
+        stdout=output,
+        stderr=output,
+        text=True,
+        env={**os.environ, PAUSE_ENV: f"{phase}={ready_file}"},
+    )
+    deadline = time.monotonic() + 120
+    while not ready_file.exists():
+        if process.poll() is not None:
+            _, err = process.communicate()
+            raise AssertionError(f"the indexer ended before {phase}: {process.returncode} {err}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"the indexer did not reach {phase} in 120 s")
+        time.sleep(0.01)
+    return process
 
 
 def search_body(client: TestClient, q: str, **params: Any) -> dict[str, Any]:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from indexer.parallel import PARALLEL_MIN_ARTICLES
+from indexer.pause import PHASES, Phase
+from indexer.status import read_status
 from indexer.storage import BUILD_PREFIX, current_generation
 from search_api.cli import main
-from tests.conftest import run_medsearch, write_article
+from tests.conftest import run_medsearch, start_paused_index, write_article
 
 
 def test_cli_index_prints_summary_and_exits_0(corpus_dir: Path, tmp_path: Path) -> None:
@@ -136,23 +136,33 @@ def test_cli_serve_without_index_says_how_to_build(tmp_path: Path) -> None:
     assert "medsearch index --corpus corpus --index" in result.stderr
 
 
-def test_cli_index_sigint_mid_build_keeps_old_index(tmp_path: Path, index_dir: Path) -> None:
+# Every pause point of each kind of run: an update, a full build in this process, and a parallel
+# full build (whose writing happens in worker processes, so it pauses only before and after).
+BUILD_MODES = {"update": [], "full": ["--full", "--processes", "1"], "parallel": ["--full"]}
+SIGNAL_CASES = [
+    (mode, phase)
+    for mode in BUILD_MODES
+    for phase in PHASES
+    if mode != "parallel" or phase in ("scan", "publish")
+]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+@pytest.mark.parametrize(("mode", "phase"), SIGNAL_CASES)
+def test_cli_index_signal_mid_build_keeps_old_index(
+    tmp_path: Path, index_dir: Path, mode: str, phase: Phase, signum: signal.Signals
+) -> None:
     big = tmp_path / "big"
-    for number in range(3000):
+    for number in range(PARALLEL_MIN_ARTICLES):
         write_article(big, f"a{number}.md", f"---\ntitle: Article {number}\n---\nWords {number}.\n")
-    command = [sys.executable, "-m", "search_api.cli", "index", "--corpus", str(big)]
-    process = subprocess.Popen(
-        [*command, "--index", str(index_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 60
-    while not any(index_dir.glob(f"{BUILD_PREFIX}*/*.toc")) and time.monotonic() < deadline:
-        time.sleep(0.005)
-    process.send_signal(signal.SIGINT)
+    args = ["--corpus", str(big), "--index", str(index_dir), *BUILD_MODES[mode]]
+    process = start_paused_index(phase, tmp_path / "ready", *args)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert stderr.endswith("interrupted; the index was not changed\n")
     assert current_generation(index_dir) == "gen-000001"
     assert list(index_dir.glob(f"{BUILD_PREFIX}*")) == []
+    last = read_status(index_dir).last_build
+    assert last is not None
+    assert (last.result, last.summary) == ("interrupted", "interrupted; the index was not changed")

@@ -6,39 +6,30 @@ from __future__ import annotations
 import shutil
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import update_index
+from indexer.pause import Phase
 from indexer.settings import Settings
 from indexer.status import read_status
 from indexer.storage import BUILD_PREFIX, current_generation
 from search_api.app import create_app
-from tests.conftest import write_article
+from tests.conftest import start_paused_index, write_article
 
 
-@pytest.mark.parametrize("flags", [["--full"], []], ids=["full", "incremental"])
+@pytest.mark.parametrize("phase", ["apply", "commit", "publish"])
+@pytest.mark.parametrize("flags", [["--full", "--processes", "1"], []], ids=["full", "incremental"])
 def test_cli_index_killed_mid_build_leaves_the_index_served_and_recoverable(
-    corpus_dir: Path, index_dir: Path, flags: list[str]
+    corpus_dir: Path, index_dir: Path, tmp_path: Path, flags: list[str], phase: Phase
 ) -> None:
-    # Enough articles that the build is still writing when it is killed.
     bulk = corpus_dir / "bulk"
-    for number in range(1000):
+    for number in range(50):
         write_article(bulk, f"a{number}.md", f"---\ntitle: Bulk {number}\n---\nWords {number}.\n")
-    command = [sys.executable, "-m", "search_api.cli", "index", "--corpus", str(corpus_dir)]
-    process = subprocess.Popen(
-        [*command, "--index", str(index_dir), *flags],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while not any(index_dir.glob(f"{BUILD_PREFIX}*/*")) and time.monotonic() < deadline:
-        time.sleep(0.005)
-    time.sleep(0.3)
+    args = ["--corpus", str(corpus_dir), "--index", str(index_dir), *flags]
+    process = start_paused_index(phase, tmp_path / "ready", *args, output=subprocess.DEVNULL)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
 
