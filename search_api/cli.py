@@ -14,7 +14,7 @@ from indexer.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_index_arguments, ru
 from indexer.errors import IndexCorruptError
 from indexer.settings import Settings
 from indexer.storage import current_generation
-from search_api.access_log import uvicorn_log_config
+from search_api.http.access_log import uvicorn_log_config
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,7 +68,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         else:
             os.environ.pop(variable, None)
     uvicorn.run(
-        "search_api.app:create_app_from_env",
+        "search_api.http.app:create_app_from_env",
         factory=True,
         host=settings.host,
         port=settings.port,
