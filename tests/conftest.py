@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,15 @@ def start_paused_index(
             raise AssertionError(f"the indexer did not reach {phase} in 120 s")
         time.sleep(0.01)
     return process
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 60, what: str = "") -> None:
+    """Poll `condition` until it holds; fail the test (never return quietly) after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {seconds} s: {what or condition}")
+        time.sleep(0.01)
 
 
 def search_body(client: TestClient, q: str, **params: Any) -> dict[str, Any]:

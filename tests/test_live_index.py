@@ -12,7 +12,7 @@ import pytest
 from indexer.build import update_index
 from indexer.storage import CURRENT_FILE, generation_dirs
 from search_api.whoosh_engine.live.live_index import LiveIndex
-from tests.conftest import write_article
+from tests.conftest import wait_until, write_article
 
 
 @pytest.fixture
@@ -24,9 +24,7 @@ def live(index_dir: Path) -> Iterator[LiveIndex]:
 
 
 def _generations_after(index_dir: Path, seconds: float) -> list[str]:
-    deadline = time.monotonic() + seconds
-    while len(generation_dirs(index_dir)) > 1 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: len(generation_dirs(index_dir)) == 1, seconds, "old generations removed")
     return [path.name for path in generation_dirs(index_dir)]
 
 
@@ -42,7 +40,11 @@ def test_live_index_switches_while_an_open_searcher_finishes_on_the_old_generati
             assert live.generation == "gen-000002"
             assert new.document(id="riboflavin") is not None
             assert new.document(id="tension-type-headache") is None
-        time.sleep(0.2)
+        # Past the grace period, a release pass (the timer's, run here so that it has surely
+        # happened) must keep the generation: the open searcher still uses it.
+        retired_at = time.monotonic()
+        wait_until(lambda: time.monotonic() > retired_at + live.retire_grace)
+        live._release_retired()
         # Still leased by the open searcher, so still on disk and readable.
         assert old.document(id="tension-type-headache") is not None
         assert old.document(id="riboflavin") is None

@@ -9,7 +9,7 @@ from pathlib import Path
 from indexer.build import build_index
 from indexer.storage import open_current
 from search_api.whoosh_engine.live.searchers import SearcherPool
-from tests.conftest import write_article
+from tests.conftest import wait_until, write_article
 
 
 def test_pool_lends_the_same_searcher_again_after_it_comes_back(index_dir: Path) -> None:
@@ -65,10 +65,12 @@ def test_pool_waits_for_a_searcher_when_all_are_lent(index_dir: Path) -> None:
     with pool.lease(generation, index.searcher):
         waiter = threading.Thread(target=second_request)
         waiter.start()
-        time.sleep(0.05)
+        # The second request is seen blocked inside the pool, not merely not yet arrived.
+        wait_until(lambda: pool.waiting == 1 or not waiter.is_alive())
+        assert (pool.waiting, order) == (1, [])
         order.append("first done")
     waiter.join()
-    assert order == ["first done", "second"]
+    assert (pool.waiting, order) == (0, ["first done", "second"])
     pool.close()
 
 

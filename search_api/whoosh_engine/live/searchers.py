@@ -32,6 +32,7 @@ class SearcherPool:
         self._idle: list[Any] = []
         self._lent: dict[int, str] = {}
         self._generation: str | None = None
+        self._waiting = 0
 
     @contextmanager
     def lease(self, generation: str, open_searcher: Callable[[], Any]) -> Iterator[Any]:
@@ -41,6 +42,12 @@ class SearcherPool:
             yield searcher
         finally:
             self._release(searcher)
+
+    @property
+    def waiting(self) -> int:
+        """How many requests are waiting for a searcher because all are lent."""
+        with self._available:
+            return self._waiting
 
     def generation_of(self, searcher: Any) -> str:
         """The generation a lent searcher reads."""
@@ -65,7 +72,11 @@ class SearcherPool:
                 self._close_idle()
                 self._generation = generation
             while not self._idle and len(self._lent) >= self.size:
-                self._available.wait()
+                self._waiting += 1
+                try:
+                    self._available.wait()
+                finally:
+                    self._waiting -= 1
             if self._idle and self._generation == generation:
                 searcher = self._idle.pop()
             else:
