@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import secrets
 import statistics
@@ -28,9 +29,10 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,6 +41,7 @@ import httpx2 as httpx
 from bench.big_corpus import write_corpus
 from bench.server import running_server
 from indexer.articles import corpus_files, load_article
+from indexer.pause import PAUSE_ENV
 
 # Words every test article's title may share but that say nothing ("part" comes from the
 # generator's "(part N)" suffix).
@@ -183,13 +186,49 @@ def index_command(corpus_dir: Path, index_dir: Path, full: bool) -> list[str]:
     return [*command, "--full"] if full else command
 
 
-def admin_reindex(url: str) -> tuple[int, str]:
+@dataclass(frozen=True)
+class Hold:
+    """Hold each index run at its publish point until the load has had `answers` more answers.
+
+    A test uses it to be certain that searches run while an update is about to switch
+    generations (indexer/pause.py); without it the runs go at their own pace.
+    """
+
+    answers: int
+    folder: Path
+    report: LoadReport
+
+    def ready_file(self, step: int) -> Path:
+        """Where run `step` says it is paused."""
+        return self.folder / f"paused-{step}"
+
+    def environment(self, step: int) -> dict[str, str]:
+        """The variables that make run `step` pause."""
+        return {PAUSE_ENV: f"publish={self.ready_file(step)}"}
+
+    def wait_and_release(self, step: int, still_running: Callable[[], bool]) -> None:
+        """Wait for run `step` to pause, then for the answers, then let it go on."""
+        ready = self.ready_file(step)
+        deadline = time.monotonic() + 600
+        while not ready.exists():
+            if not still_running() or time.monotonic() > deadline:
+                return  # it failed before pausing; the step's exit code tells
+            time.sleep(0.01)
+        start = len(self.report.samples)
+        while len(self.report.samples) - start < self.answers and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ready.unlink()
+
+
+def admin_reindex(url: str, hold: Hold | None = None, step: int = 0) -> tuple[int, str]:
     """Update through `POST /admin/reindex`, wait until it ends; return an exit-code-like result."""
     auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     with httpx.Client(base_url=url, headers=auth, timeout=60) as client:
         started = client.post("/admin/reindex")
         if started.status_code != 202:
             return 1, started.text
+        if hold is not None:
+            hold.wait_and_release(step, lambda: _alive(started.json()["pid"]))
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             status = client.get("/admin/status").json()
@@ -200,6 +239,18 @@ def admin_reindex(url: str) -> tuple[int, str]:
     return 1, "the update did not end within 600 s"
 
 
+def _running(process: subprocess.Popen[str]) -> bool:
+    return process.poll() is None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def run_index_steps(
     corpus_dir: Path,
     index_dir: Path,
@@ -207,6 +258,7 @@ def run_index_steps(
     steps: list[ReindexStep],
     start_after: float,
     gap: float,
+    hold: Hold | None = None,
 ) -> None:
     """A full reindex, an update with the CLI, then one through the admin API (in a thread)."""
     rng = random.Random(5)
@@ -217,16 +269,19 @@ def run_index_steps(
             edit_corpus(corpus_dir, number, rng)
         step.started = time.perf_counter()
         if number < 2:
-            result = subprocess.run(
+            process = subprocess.Popen(
                 index_command(corpus_dir, index_dir, full=number == 0),
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-                timeout=600,
-                check=False,
+                env={**os.environ, **(hold.environment(number) if hold else {})},
             )
-            step.returncode, step.output = result.returncode, result.stdout + result.stderr
+            if hold is not None:
+                hold.wait_and_release(number, partial(_running, process))
+            out, err = process.communicate(timeout=600)
+            step.returncode, step.output = process.returncode, out + err
         else:
-            step.returncode, step.output = admin_reindex(url)
+            step.returncode, step.output = admin_reindex(url, hold, number)
         step.finished = time.perf_counter()
 
 
@@ -294,8 +349,13 @@ def run_load(
     seconds: float,
     workers: int = 2,
     query_count: int = 60,
+    hold_answers: int = 0,
 ) -> LoadReport:
-    """Build an index of `corpus_dir`, serve it, and load it while it is reindexed and updated."""
+    """Build an index of `corpus_dir`, serve it, and load it while it is reindexed and updated.
+
+    With `hold_answers`, each index run waits at its publish point until the load has had that
+    many more answers, so that searches surely overlap every run.
+    """
     index_dir = workdir / "index"
     built = subprocess.run(
         index_command(corpus_dir, index_dir, full=True),
@@ -313,7 +373,11 @@ def run_load(
             ReindexStep("update 2 (POST /admin/reindex)"),
         ]
     )
+    hold = Hold(hold_answers, workdir, report) if hold_answers else None
     env = {"MEDSEARCH_ADMIN_TOKEN": ADMIN_TOKEN, "MEDSEARCH_CORPUS_DIR": str(corpus_dir)}
+    if hold is not None:
+        # The server hands its environment to the indexer that POST /admin/reindex starts.
+        env |= hold.environment(2)
     with running_server(index_dir, workdir, env=env, workers=workers) as server:
         queries = run_async(baseline(server.url, title_queries(corpus_dir, query_count)))
         if not queries:
@@ -323,11 +387,14 @@ def run_load(
         indexer = threading.Thread(
             target=run_index_steps,
             args=(corpus_dir, index_dir, server.url, report.steps, seconds * 0.1, seconds * 0.1),
+            kwargs={"hold": hold},
         )
         indexer.start()
         # The load lasts `seconds`, and longer if the index runs are not done by then (at most
         # three times as long), so every run happens under load.
-        timer = threading.Thread(target=_stop_when, args=(stop, indexer, seconds, seconds * 3))
+        # A held run waits for answers, so the load must outlast it.
+        most = seconds * 3 if hold is None else 600
+        timer = threading.Thread(target=_stop_when, args=(stop, indexer, seconds, most))
         timer.start()
         run_async(drive(server.url, queries, clients, stop, report))
         timer.join()

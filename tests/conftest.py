@@ -15,7 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import build_index
+from indexer.errors import IndexBusyError
 from indexer.integrity import write_checksums
+from indexer.locks import WriterLock
 from indexer.pause import PAUSE_ENV, Phase
 from indexer.posting_arrays import EXTENSION as POSTING_ARRAYS_EXTENSION
 from indexer.settings import Settings
@@ -121,6 +123,23 @@ def wait_until(condition: Callable[[], bool], seconds: float = 60, what: str = "
         if time.monotonic() > deadline:
             raise AssertionError(f"still waiting after {seconds} s: {what or condition}")
         time.sleep(0.01)
+
+
+def wait_for_no_update(index_dir: Path, seconds: float = 120) -> None:
+    """Wait until no process holds `index_dir`'s writer lock: every update there has ended.
+
+    An update records how it ended before it lets go of the lock, so `/admin/status` is final
+    once this returns.
+    """
+
+    def lock_is_free() -> bool:
+        try:
+            WriterLock.acquire(index_dir).release()
+        except IndexBusyError:
+            return False
+        return True
+
+    wait_until(lock_is_free, seconds, f"the update of {index_dir} to end")
 
 
 def search_body(client: TestClient, q: str, **params: Any) -> dict[str, Any]:

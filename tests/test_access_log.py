@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from bench.server import running_server
 from indexer.settings import Settings
 from search_api.http.access_log import ACCESS_LOGGER
 from search_api.http.app import create_app
+from tests.conftest import wait_for_no_update
 
 SECRET = "tok-3f9c2a7d1e-5b8e4c0a"  # noqa: S105 - a made-up token the logs must not show
 
@@ -32,7 +32,9 @@ def test_access_log_one_private_line_per_request(
     client.get("/search", params={"q": "botox"})
     client.get("/search", params={"q": ""})
     lines = _lines(caplog)
-    assert [set(line) for line in lines] == [{"time", "method", "path", "status", "ms", "hits"}] * 2
+    assert [set(line) for line in lines] == [
+        {"time", "method", "path", "status", "ms", "hits", "pid"}
+    ] * 2
     assert [(r["method"], r["path"], r["status"], r["hits"]) for r in lines] == [
         ("GET", "/search", 200, 2),
         ("GET", "/search", 400, None),
@@ -67,22 +69,21 @@ def test_logs_never_hold_the_admin_token(
             client.get("/admin/status", headers=wrong).status_code,
             client.get("/search", params={"q": "botox"}, headers=headers).status_code,
         ]
+    # The update started above must not run on into other tests.
+    wait_for_no_update(settings.index_dir)
     assert statuses == [202, 200, 401, 200]
     assert [line["status"] for line in _lines(caplog)] == statuses
     assert SECRET not in caplog.text
 
 
-def _wait_for_last_build(url: str, auth: dict[str, str]) -> dict[str, Any]:
-    """Poll /admin/status until no update runs; return the last build's record."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        request = urllib.request.Request(f"{url}/admin/status", headers=auth)
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status: dict[str, Any] = json.load(response)
-        if status["running"] is None:
-            return dict(status["last_build"])
-        time.sleep(0.1)
-    raise AssertionError("the update did not finish within 60 s")
+def _wait_for_last_build(url: str, auth: dict[str, str], index_dir: Path) -> dict[str, Any]:
+    """Wait until no update runs; return the last build's record from /admin/status."""
+    wait_for_no_update(index_dir)
+    request = urllib.request.Request(f"{url}/admin/status", headers=auth)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        status: dict[str, Any] = json.load(response)
+    assert status["running"] is None, status
+    return dict(status["last_build"])
 
 
 def test_serve_process_logs_json_lines_and_hides_server(
@@ -98,7 +99,7 @@ def test_serve_process_logs_json_lines_and_hides_server(
             assert response.status == 200
         with urllib.request.urlopen(reindex, timeout=10) as response:
             assert response.status == 202
-        finished = _wait_for_last_build(server.url, auth)
+        finished = _wait_for_last_build(server.url, auth, index_dir)
     assert finished["result"] == "succeeded"
     assert "server" not in headers
     assert headers["x-content-type-options"] == "nosniff"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from indexer.errors import EmptyCorpusError
 from indexer.locks import WriterLock
 from indexer.settings import Settings
 from search_api.http.app import create_app
-from tests.conftest import ADMIN_TOKEN, write_article
+from tests.conftest import ADMIN_TOKEN, wait_for_no_update, write_article
 
 TOKEN = ADMIN_TOKEN
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -25,19 +24,20 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture
 def admin(corpus_dir: Path, index_dir: Path) -> Iterator[TestClient]:
-    """A client for an app with the admin API switched on."""
+    """A client for an app with the admin API switched on; no update outlives the test."""
     settings = Settings(corpus_dir=corpus_dir, index_dir=index_dir, admin_token=SecretStr(TOKEN))
-    with TestClient(create_app(settings)) as client:
-        yield client
+    try:
+        with TestClient(create_app(settings)) as client:
+            yield client
+    finally:
+        wait_for_no_update(index_dir)
 
 
-def _wait_for_idle(client: TestClient, seconds: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + seconds
-    while True:
-        status: dict[str, Any] = client.get("/admin/status", headers=AUTH).json()
-        if status["running"] is None or time.monotonic() > deadline:
-            return status
-        time.sleep(0.1)
+def _wait_for_idle(client: TestClient, index_dir: Path) -> dict[str, Any]:
+    wait_for_no_update(index_dir)
+    status: dict[str, Any] = client.get("/admin/status", headers=AUTH).json()
+    assert status["running"] is None, status
+    return status
 
 
 def test_admin_routes_do_not_exist_without_a_token(client: TestClient) -> None:
@@ -115,7 +115,7 @@ def test_admin_status_shows_why_the_last_build_failed(
 
 
 def test_admin_reindex_runs_in_the_background_and_status_follows_it(
-    admin: TestClient, corpus_dir: Path
+    admin: TestClient, corpus_dir: Path, index_dir: Path
 ) -> None:
     write_article(corpus_dir, "riboflavin.md", "---\ntitle: Riboflavin\n---\nVitamin B2.\n")
     write_article(corpus_dir, "no-title.md", "---\ndate: 2020-01-01\n---\nBody\n")
@@ -123,7 +123,7 @@ def test_admin_reindex_runs_in_the_background_and_status_follows_it(
     assert response.status_code == 202
     assert response.headers["location"] == "/admin/status"
     assert response.json()["mode"] == "incremental"
-    status = _wait_for_idle(admin)
+    status = _wait_for_idle(admin, index_dir)
     last = status["last_build"]
     assert last["pid"] == response.json()["pid"]
     assert (last["result"], last["added"], last["skipped"], last["generation"]) == (
@@ -140,15 +140,15 @@ def test_admin_reindex_runs_in_the_background_and_status_follows_it(
     assert admin.get("/search", params={"q": "riboflavin"}).json()["total"] == 1
 
 
-def test_admin_reindex_full_rebuilds(admin: TestClient) -> None:
+def test_admin_reindex_full_rebuilds(admin: TestClient, index_dir: Path) -> None:
     response = admin.post("/admin/reindex", headers=AUTH, params={"full": "true"})
     assert response.status_code == 202
-    last = _wait_for_idle(admin)["last_build"]
+    last = _wait_for_idle(admin, index_dir)["last_build"]
     assert (last["mode"], last["result"], last["generation"]) == ("full", "succeeded", "gen-000002")
 
 
 def test_admin_reindex_given_articles_updates_only_them(
-    admin: TestClient, corpus_dir: Path
+    admin: TestClient, corpus_dir: Path, index_dir: Path
 ) -> None:
     write_article(corpus_dir, "new/riboflavin.md", "---\ntitle: Riboflavin\n---\nVitamin B2.\n")
     write_article(corpus_dir, "zinc.md", "---\ntitle: Zinc\n---\nZinc lozenges.\n")
@@ -159,7 +159,7 @@ def test_admin_reindex_given_articles_updates_only_them(
         params=[("article", "new/riboflavin.md"), ("article", "migraine-basics.md")],
     )
     assert response.status_code == 202
-    last = _wait_for_idle(admin)["last_build"]
+    last = _wait_for_idle(admin, index_dir)["last_build"]
     assert (last["result"], last["added"], last["deleted"], last["unchanged"]) == (
         "succeeded",
         1,

@@ -20,7 +20,13 @@ import pytest
 from bench.server import free_port, stop_process
 from indexer.locks import WriterLock
 from indexer.storage import current_generation, generation_dirs
-from tests.conftest import ADMIN_TOKEN, run_medsearch, write_article
+from tests.conftest import (
+    ADMIN_TOKEN,
+    start_paused_index,
+    wait_for_no_update,
+    wait_until,
+    write_article,
+)
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 # What readers keep asking while the index changes under them.
@@ -51,6 +57,12 @@ class Server:
         finally:
             connection.close()
 
+    def pids_that_answered(self, path: str) -> set[int]:
+        """The worker processes that the request log shows answering `path`."""
+        lines = self.log.read_text().splitlines()
+        records = [json.loads(line) for line in lines if line.startswith("{")]
+        return {record["pid"] for record in records if record["path"] == path}
+
 
 @dataclass
 class Readers:
@@ -72,6 +84,12 @@ class Readers:
                 status, path = 0, f"{path}: {exc}"
             self.statuses.append((status, path))
 
+    def wait_for_more(self, count: int) -> int:
+        """Wait until the readers have had `count` more answers; return how many came."""
+        start = len(self.statuses)
+        wait_until(lambda: len(self.statuses) - start >= count, 120, f"{count} more answers")
+        return len(self.statuses) - start
+
 
 @pytest.fixture
 def server(corpus_dir: Path, index_dir: Path, tmp_path: Path) -> Iterator[Server]:
@@ -82,7 +100,8 @@ def server(corpus_dir: Path, index_dir: Path, tmp_path: Path) -> Iterator[Server
         **os.environ,
         "MEDSEARCH_ADMIN_TOKEN": ADMIN_TOKEN,
         "MEDSEARCH_CORPUS_DIR": str(corpus_dir),
-        "MEDSEARCH_LOG_LEVEL": "warning",
+        # info: the request log, which tells which worker answered.
+        "MEDSEARCH_LOG_LEVEL": "info",
     }
     command = [sys.executable, "-m", "search_api.cli", "serve", "--index", str(index_dir)]
     with log.open("w") as output:
@@ -109,39 +128,44 @@ def server(corpus_dir: Path, index_dir: Path, tmp_path: Path) -> Iterator[Server
         stop_process(process, signal.SIGINT)
 
 
-def _reindex_and_wait(server: Server, full: bool = False) -> dict[str, Any]:
+def _reindex_and_wait(server: Server, index_dir: Path, full: bool = False) -> dict[str, Any]:
     status, body = server.request("POST", f"/admin/reindex?full={str(full).lower()}", AUTH)
     assert status == 202, body
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        _, state = server.request("GET", "/admin/status", AUTH)
-        if state["running"] is None and state["last_build"]["pid"] == body["pid"]:
-            last: dict[str, Any] = state["last_build"]
-            return last
-        time.sleep(0.1)
-    raise AssertionError(server.log.read_text())
+    wait_for_no_update(index_dir)
+    _, state = server.request("GET", "/admin/status", AUTH)
+    assert state["running"] is None, state
+    assert state["last_build"]["pid"] == body["pid"], state
+    last: dict[str, Any] = state["last_build"]
+    return last
 
 
 def test_serve_answers_every_request_while_updates_swap_generations(
-    server: Server, corpus_dir: Path, index_dir: Path
+    server: Server, corpus_dir: Path, index_dir: Path, tmp_path: Path
 ) -> None:
     readers = Readers(server)
     threads = [threading.Thread(target=readers.run) for _ in range(4)]
     for thread in threads:
         thread.start()
     try:
-        time.sleep(0.5)
+        readers.wait_for_more(8)
         write_article(corpus_dir, "riboflavin.md", "---\ntitle: Riboflavin\n---\nVitamin B2.\n")
-        added = _reindex_and_wait(server)
-        before_cli = len(readers.statuses)
+        added = _reindex_and_wait(server, index_dir)
         basics = corpus_dir / "migraine-basics.md"
         basics.write_text(basics.read_text().replace("Migraine basics", "Migraine in brief"))
         (corpus_dir / "tension-type-headache.md").unlink()
-        cli = run_medsearch("index", "--corpus", str(corpus_dir), "--index", str(index_dir))
-        rebuilt = _reindex_and_wait(server, full=True)
+        # The CLI's update is held with its new generation committed but not yet published
+        # while readers go on, then let go: readers are certain to cross the switch.
+        ready = tmp_path / "ready"
+        cli = start_paused_index(
+            "publish", ready, "--corpus", str(corpus_dir), "--index", str(index_dir)
+        )
+        during_cli = readers.wait_for_more(20)
+        ready.unlink()
+        cli_out, cli_err = cli.communicate(timeout=120)
+        rebuilt = _reindex_and_wait(server, index_dir, full=True)
         with WriterLock.acquire(index_dir):
             busy = server.request("POST", "/admin/reindex", AUTH)
-        time.sleep(0.5)
+        readers.wait_for_more(8)
     finally:
         readers.stop.set()
         for thread in threads:
@@ -149,10 +173,10 @@ def test_serve_answers_every_request_while_updates_swap_generations(
 
     failures = [entry for entry in readers.statuses if entry[0] != 200]
     assert failures == [], server.log.read_text()
-    assert len(readers.statuses) - before_cli > 20
+    assert during_cli >= 20
     assert (added["result"], added["added"], added["generation"]) == ("succeeded", 1, "gen-000002")
-    assert cli.returncode == 0, cli.stderr
-    assert cli.stdout.splitlines()[:2] == [
+    assert cli.returncode == 0, cli_err
+    assert cli_out.splitlines()[:2] == [
         f"updated {corpus_dir}/migraine-basics.md",
         f"deleted {corpus_dir}/tension-type-headache.md",
     ]
@@ -163,14 +187,17 @@ def test_serve_answers_every_request_while_updates_swap_generations(
     )
     assert busy == (409, {"detail": f"another index update is running in {index_dir.resolve()}"})
 
-    # Every worker now answers from the newest generation.
-    for _ in range(6):
+    # Every worker now answers from the newest generation: ask on fresh connections until the
+    # request log shows both workers answering (the kernel picks the worker per connection).
+    gone = "/articles/tension-type-headache"
+    for _ in range(500):
         status, found = server.request("GET", "/search?q=riboflavin")
         assert (status, [hit["id"] for hit in found["results"]]) == (200, ["riboflavin"])
-        assert server.request("GET", "/articles/tension-type-headache")[0] == 404
+        assert server.request("GET", gone)[0] == 404
         assert server.request("GET", "/articles/migraine-basics")[1]["title"] == "Migraine in brief"
+        if len(server.pids_that_answered(gone)) == 2:
+            break
+    assert len(server.pids_that_answered(gone)) == 2, server.log.read_text()
     # Once both workers let go of the old generations, they are removed.
-    deadline = time.monotonic() + 30
-    while len(generation_dirs(index_dir)) > 1 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: len(generation_dirs(index_dir)) == 1, 30, "old generations removed")
     assert [p.name for p in generation_dirs(index_dir)] == [current_generation(index_dir)]

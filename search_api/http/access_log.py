@@ -1,7 +1,7 @@
 """The request log: one JSON line per request, without query text unless settings allow it.
 
 What people search a clinic's site for (symptoms, diagnoses, medicines) is health data about
-them. By default the line holds method, path, status, time and hit count only: no query string
+them. By default the line holds method, path, status, time, hit count and worker process id only: no query string
 and no client address, so the log can be kept and shared for operations without becoming a
 record of who searched for what. `MEDSEARCH_LOG_QUERIES=true` adds both, for debugging.
 """
@@ -12,6 +12,7 @@ import copy
 import datetime as dt
 import json
 import logging
+import os
 import time
 from typing import Any
 
@@ -39,6 +40,8 @@ def request_record(scope: Scope, status: int, seconds: float, log_queries: bool)
         "status": status,
         "ms": round(seconds * 1000, 1),
         "hits": state.get(HITS_KEY),
+        # Which worker process answered: tells workers apart when one of them misbehaves.
+        "pid": os.getpid(),
     }
     if log_queries:
         client = scope.get("client")
