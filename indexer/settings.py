@@ -177,7 +177,13 @@ class Settings(BaseModel):
         description="Bearer token for `/admin/*` (16+ characters); unset, the admin API is off.",
     )
 
-    @field_validator("admin_token", mode="before")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token `/metrics` asks for (16+ characters); unset, `/metrics` is "
+        "open, for a port only the monitoring can reach.",
+    )
+
+    @field_validator("admin_token", "metrics_token", mode="before")
     @classmethod
     def _blank_token_is_unset(cls, value: object) -> object:
         # `MEDSEARCH_ADMIN_TOKEN=` in a compose file or unit means "no token", not "".
@@ -185,7 +191,7 @@ class Settings(BaseModel):
             return None
         return value
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "metrics_token")
     @classmethod
     def _token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < MIN_ADMIN_TOKEN_LENGTH:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import uvicorn
@@ -15,6 +16,9 @@ from indexer.errors import IndexCorruptError
 from indexer.settings import Settings
 from indexer.storage import current_generation
 from search_api.http.access_log import uvicorn_log_config
+
+# prometheus-client's multiprocess folder; set before any worker imports the library.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +71,15 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             os.environ[variable] = env[variable]
         else:
             os.environ.pop(variable, None)
+    with tempfile.TemporaryDirectory(prefix="medsearch-metrics-") as metrics_dir:
+        # Every worker counts into files here and a scrape of any worker adds them up; a fresh
+        # folder per start, so counts of an earlier run are never mixed in.
+        os.environ[MULTIPROC_ENV] = metrics_dir
+        _run_uvicorn(settings)
+    return EXIT_OK
+
+
+def _run_uvicorn(settings: Settings) -> None:
     uvicorn.run(
         "search_api.http.app:create_app_from_env",
         factory=True,
@@ -79,7 +92,6 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,
         server_header=False,
     )
-    return EXIT_OK
 
 
 def _validation_message(exc: ValidationError) -> str:

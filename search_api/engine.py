@@ -72,6 +72,14 @@ class SearchRequest:
     options: ResultOptions = field(default_factory=ResultOptions)
 
 
+@dataclass(frozen=True)
+class EngineCounters:
+    """What one engine in this process has done since it started, for metrics."""
+
+    result_cache_hits: int = 0
+    result_cache_misses: int = 0
+
+
 class SearchEngine(Protocol):
     """Everything the API needs from a search engine; errors are `indexer.errors` types."""
 
@@ -95,6 +103,9 @@ class SearchEngine(Protocol):
 
     def health(self) -> HealthResponse:
         """Whether an index is served, its documents and generation, and any problem seen."""
+
+    def counters(self) -> EngineCounters:
+        """Running totals since start (result cache hits and misses) in this process."""
 
     def admin_status(self) -> AdminStatusResponse:
         """For editors: the generation served, the update running now, and the last one."""

@@ -37,6 +37,9 @@ class ResultCache:
         self.capacity = capacity
         self._entries: OrderedDict[Hashable, SearchResponse] = OrderedDict()
         self._lock = threading.Lock()
+        # Since the process started, for the cache-hit metric.
+        self.hits = 0
+        self.misses = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -57,6 +60,9 @@ class ResultCache:
             cached = self._entries.get(key)
             if cached is not None:
                 self._entries.move_to_end(key)
+                self.hits += 1
+            else:
+                self.misses += 1
         if cached is not None:
             took_ms = round((time.perf_counter() - started) * 1000, 2)
             return cached.model_copy(update={"took_ms": took_ms})

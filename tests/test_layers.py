@@ -24,7 +24,8 @@ def _imported_modules(path: Path, text: str | None = None) -> set[str]:
 
 
 HTTP_LAYER = ROOT / "search_api" / "http"
-WEB_FRAMEWORKS = ("fastapi", "starlette")
+# The web framework, and the metrics library whose figures only the HTTP layer serves.
+WEB_FRAMEWORKS = ("fastapi", "starlette", "prometheus_client")
 ENGINE_PACKAGES = (
     "whoosh",
     "opensearchpy",

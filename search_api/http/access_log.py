@@ -1,9 +1,10 @@
 """The request log: one JSON line per request, without query text unless settings allow it.
 
 What people search a clinic's site for (symptoms, diagnoses, medicines) is health data about
-them. By default the line holds method, path, status, time, hit count and worker process id only: no query string
-and no client address, so the log can be kept and shared for operations without becoming a
-record of who searched for what. `MEDSEARCH_LOG_QUERIES=true` adds both, for debugging.
+them. By default the line holds method, path, status, time, hit count and worker process id
+only: no query string and no client address, so the log can be kept and shared for operations
+without becoming a record of who searched for what. `MEDSEARCH_LOG_QUERIES=true` adds both,
+for debugging.
 """
 
 from __future__ import annotations

@@ -5,8 +5,6 @@ The app mounts them only when `MEDSEARCH_ADMIN_TOKEN` is set; without it they an
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from indexer.errors import QueryError
 from indexer.status import BuildRecord
 from search_api.http.dependencies import EngineDep, SettingsDep
+from search_api.http.tokens import same_token
 from search_api.models import AdminStatusResponse, ErrorResponse
 
 _bearer = HTTPBearer(
@@ -25,14 +24,6 @@ _bearer = HTTPBearer(
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 # Articles one reindex request may name; more is a job for a scan of the corpus.
 MAX_GIVEN_ARTICLES = 1000
-
-
-def _same_token(given: str, expected: str) -> bool:
-    # Digests first, so the comparison takes the same time whatever the given token's length.
-    return hmac.compare_digest(
-        hashlib.sha256(given.encode("utf-8")).digest(),
-        hashlib.sha256(expected.encode("utf-8")).digest(),
-    )
 
 
 def require_admin(
@@ -46,7 +37,7 @@ def require_admin(
         raise HTTPException(
             401, "Send the admin token as `Authorization: Bearer TOKEN`.", _UNAUTHORIZED
         )
-    if not _same_token(credentials.credentials, settings.admin_token.get_secret_value()):
+    if not same_token(credentials.credentials, settings.admin_token.get_secret_value()):
         raise HTTPException(401, "The admin token is not valid.", _UNAUTHORIZED)
 
 

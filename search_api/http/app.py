@@ -29,6 +29,8 @@ from search_api.engines import open_engine
 from search_api.http.access_log import AccessLogMiddleware
 from search_api.http.admin import router as admin_router
 from search_api.http.cors import AllowListCORSMiddleware
+from search_api.http.metrics import Metrics, MetricsMiddleware
+from search_api.http.metrics import router as metrics_router
 from search_api.http.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
 from search_api.http.openapi import accurate_openapi
 from search_api.http.pages import add_pages
@@ -121,7 +123,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = open_engine(settings)
+    app.state.metrics = Metrics()
     app.include_router(router)
+    app.include_router(metrics_router)
     app.openapi = lambda: accurate_openapi(app)  # type: ignore[method-assign]
     if settings.admin_token is not None:
         # Without a token the admin routes do not exist at all: 404, and absent from /docs.
@@ -136,7 +140,8 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def add_middleware(app: FastAPI, settings: Settings) -> None:
-    """Wrap the app, outermost first: request log, security headers, CORS, rate limit, URL check.
+    """Wrap the app, outermost first: metrics, request log, security headers, CORS, rate limit,
+    URL check.
 
     CORS sits outside the rate limit so that a widget on another site can read a 429.
     """
@@ -151,6 +156,7 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(AllowListCORSMiddleware, origins=settings.cors_origins)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware, log_queries=settings.log_queries)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
 
 
 def create_app_from_env() -> FastAPI:

@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from search_api.http.middleware import send_error
 
+# Where a middleware that answers before routing leaves the route template it matched.
+ROUTE_TEMPLATE_KEY = "medsearch.route_template"
 LIMITED_PATHS = frozenset({"/search", "/suggest"})
 # `/articles/{id}/related` runs a search too (the article's key terms), so it is limited alike.
 RELATED_PREFIX, RELATED_SUFFIX = "/articles/", "/related"
@@ -65,11 +67,14 @@ class TokenBucketLimiter:
         return (1.0 - bucket.tokens) / self.rate
 
 
-def is_limited(path: str) -> bool:
-    """Whether requests to `path` run a search, and so count against the client's rate."""
-    return path in LIMITED_PATHS or (
-        path.startswith(RELATED_PREFIX) and path.endswith(RELATED_SUFFIX)
-    )
+def limited_route(path: str) -> str | None:
+    """The route template of `path` if its requests run a search (and count against the
+    client's rate), else None."""
+    if path in LIMITED_PATHS:
+        return path
+    if path.startswith(RELATED_PREFIX) and path.endswith(RELATED_SUFFIX):
+        return f"{RELATED_PREFIX}{{article_id}}{RELATED_SUFFIX}"
+    return None
 
 
 def client_key(host: str) -> str:
@@ -96,7 +101,8 @@ class RateLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the bucket of the request's client for the limited paths."""
-        if scope["type"] != "http" or not is_limited(scope["path"]):
+        route = limited_route(scope["path"]) if scope["type"] == "http" else None
+        if route is None:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
@@ -105,6 +111,8 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         seconds = max(1, math.ceil(wait))
+        # Refused before routing: say which route was asked for, for the request metrics.
+        scope[ROUTE_TEMPLATE_KEY] = route
         await send_error(
             send,
             429,

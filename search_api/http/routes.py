@@ -12,6 +12,7 @@ from indexer.errors import ArticleNotFoundError, QueryError
 from search_api.engine import SearchRequest
 from search_api.http.access_log import note_hits
 from search_api.http.dependencies import EngineDep, SettingsDep
+from search_api.http.metrics import MetricsDep
 from search_api.http.params import ResultOptionsDep
 from search_api.models import (
     ArticleResponse,
@@ -54,6 +55,7 @@ def search_articles(
     request: Request,
     engine: EngineDep,
     settings: SettingsDep,
+    metrics: MetricsDep,
     wanted: ResultOptionsDep,
     q: Annotated[
         str | None,
@@ -86,6 +88,8 @@ def search_articles(
         raise QueryError(f"per_page may be at most {settings.max_per_page}; ask for fewer.")
     result = engine.search(SearchRequest(q, page, size, wanted))
     note_hits(request, result.total)
+    metrics.observe_search(result)
+    metrics.follow_engine(engine.counters())
     return result
 
 

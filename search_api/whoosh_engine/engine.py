@@ -11,7 +11,7 @@ from indexer.errors import IndexCorruptError, IndexNotFoundError
 from indexer.schema import build_query_parser, build_schema, scoring_model
 from indexer.settings import Settings
 from indexer.status import BuildRecord, read_status
-from search_api.engine import SearchRequest
+from search_api.engine import EngineCounters, SearchRequest
 from search_api.models import (
     AdminStatusResponse,
     ArticleResponse,
@@ -125,6 +125,10 @@ class WhooshEngine:
             generation=generation,
             detail=self.live_index.problem,
         )
+
+    def counters(self) -> EngineCounters:
+        """The result cache's hits and misses in this process."""
+        return EngineCounters(self.result_cache.hits, self.result_cache.misses)
 
     def admin_status(self) -> AdminStatusResponse:
         """The generation served and the build records kept in the index folder."""
