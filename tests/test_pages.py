@@ -60,3 +60,31 @@ def test_pages_every_static_file_is_package_data() -> None:
     patterns = config["tool"]["setuptools"]["package-data"]["search_api.http"]
     files = [p.relative_to(STATIC_DIR.parent).as_posix() for p in STATIC_DIR.rglob("*")]
     assert [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)] == []
+
+
+def test_pages_article_page_for_an_unknown_article_is_404_with_the_page(
+    client: TestClient,
+) -> None:
+    for path in ("/read/no-such-article", "/read/..%2Fsecret", "/read/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        assert '<script src="/static/article.js" defer></script>' in response.text
+    assert client.get("/read/migraine-basics").status_code == 200
+
+
+def test_pages_docs_are_served_from_this_server(client: TestClient) -> None:
+    response = client.get("/docs")
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "http" not in policy  # no CDN or any other host
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert assets == [
+        "/static/favicon.svg",
+        "/docs-assets/swagger-ui.css",
+        "/docs-assets/swagger-ui-bundle.js",
+        "/static/docs.js",
+    ]
+    for path in assets:
+        assert client.get(path).status_code == 200, path

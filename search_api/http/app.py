@@ -31,7 +31,11 @@ from search_api.http.admin import router as admin_router
 from search_api.http.cors import AllowListCORSMiddleware
 from search_api.http.metrics import Metrics, MetricsMiddleware
 from search_api.http.metrics import router as metrics_router
-from search_api.http.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
+from search_api.http.middleware import (
+    HeadMiddleware,
+    SecurityHeadersMiddleware,
+    Utf8UrlMiddleware,
+)
 from search_api.http.openapi import accurate_openapi
 from search_api.http.pages import add_pages
 from search_api.http.ratelimit import RateLimitMiddleware
@@ -120,6 +124,9 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Full-text search over medical articles.",
         version="0.1.0",
         lifespan=lifespan,
+        # Our own /docs serves Swagger UI from local files (search_api/http/pages.py).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = open_engine(settings)
@@ -141,11 +148,12 @@ def create_app(settings: Settings) -> FastAPI:
 
 def add_middleware(app: FastAPI, settings: Settings) -> None:
     """Wrap the app, outermost first: metrics, request log, security headers, CORS, rate limit,
-    URL check.
+    URL check, HEAD as GET.
 
     CORS sits outside the rate limit so that a widget on another site can read a 429.
     """
     # Starlette puts the middleware added last outermost, hence the reverse order here.
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(Utf8UrlMiddleware)
     if settings.rate_limit_per_minute:
         app.add_middleware(

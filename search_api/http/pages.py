@@ -6,9 +6,14 @@ import hashlib
 from pathlib import Path
 from typing import Annotated
 
+import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI, Header
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
+
+from indexer.errors import ArticleNotFoundError, IndexCorruptError, IndexNotFoundError, QueryError
+from search_api.http.dependencies import EngineDep
+from search_api.http.middleware import DOCS_POLICY
 
 STATIC_DIR = Path(__file__).parent / "static"
 # The widget is one request for embedding sites: the shared helpers, then the widget itself.
@@ -36,9 +41,27 @@ def search_page() -> FileResponse:
 
 
 @router.get("/read/{article_id:path}")
-def article_page(article_id: str) -> FileResponse:
-    """The article page; its script fetches `/articles/{id}` and the related articles."""
-    return FileResponse(STATIC_DIR / "read.html", headers=PAGE_HEADERS)
+def article_page(article_id: str, engine: EngineDep) -> FileResponse:
+    """The article page; its script fetches `/articles/{id}` and the related articles.
+
+    A page for an article that does not exist says so with 404 (for crawlers and link
+    checkers too); the script shows the reader the same "not found" text.
+    """
+    status = 200
+    try:
+        engine.article(article_id)
+    except (ArticleNotFoundError, QueryError):
+        status = 404
+    except (IndexNotFoundError, IndexCorruptError):
+        status = 503
+    return FileResponse(STATIC_DIR / "read.html", status_code=status, headers=PAGE_HEADERS)
+
+
+@router.get("/docs")
+def docs_page() -> FileResponse:
+    """Swagger UI for the API, from files this server holds: no CDN, works offline."""
+    headers = {**PAGE_HEADERS, "Content-Security-Policy": DOCS_POLICY}
+    return FileResponse(STATIC_DIR / "docs.html", headers=headers)
 
 
 @router.get("/widget.js")
@@ -62,3 +85,8 @@ def add_pages(app: FastAPI) -> None:
     """Serve the pages, the widget and their static files from `app`."""
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(
+        "/docs-assets",
+        StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path)),
+        name="docs-assets",
+    )
