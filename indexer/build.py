@@ -43,14 +43,17 @@ from indexer.manifest import (
 from indexer.merging import merge_small_segments
 from indexer.parallel import PARALLEL_MIN_ARTICLES, build_in_parallel, default_processes
 from indexer.pause import pause_point
+from indexer.progress import Every, Progress, ProgressFigures, ProgressListener
 from indexer.schema import article_to_document, build_schema
 from indexer.settings import DEFAULT_INDEX_MEMORY_MB
 from indexer.status import (
     MAX_ERRORS,
+    BuildKind,
     BuildMode,
     BuildRecord,
     now,
     record_finish,
+    record_progress,
     record_start,
 )
 from indexer.storage import (
@@ -65,6 +68,8 @@ from indexer.storage import (
 from indexer.writer import index_writer
 
 ProgressCallback = Callable[[int, int], None]
+# How often a running update rewrites its record for `GET /admin/status`, besides each phase.
+STATUS_EVERY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,8 @@ def update_index(
     processes: int = 0,
     changed: Collection[Path] | None = None,
     memory_mb: int = DEFAULT_INDEX_MEMORY_MB,
+    on_figures: ProgressListener | None = None,
+    kind: BuildKind = "index",
 ) -> BuildReport:
     """Make the index match the corpus: add new files, re-index changed ones, delete gone ones.
 
@@ -159,7 +166,8 @@ def update_index(
     megabytes of postings. When nothing changed, nothing is written and the live generation
     stays. Raises IndexBusyError if another update runs and `wait` is False; `lock` is a writer
     lock the caller already holds. Progress is recorded in the index folder for
-    `GET /admin/status`.
+    `GET /admin/status` (at each phase and at most every STATUS_EVERY_SECONDS) and handed to
+    `on_figures` (phase, counts, rate, time left) as well as to `on_progress` (counts only).
     """
     if not corpus_dir.is_dir():
         raise CorpusNotFoundError(corpus_dir)
@@ -176,10 +184,24 @@ def update_index(
             strict=strict,
             processes=processes or default_processes(),
             memory_mb=memory_mb,
+            kind=kind,
         )
         record_start(index_dir, run.record("running"))
+        listeners: list[ProgressListener] = [
+            Every(STATUS_EVERY_SECONDS, run.record_progress, on_phase=True)
+        ]
+        if on_figures is not None:
+            listeners.append(on_figures)
+        run.progress.listeners = listeners
+        run.progress.start()
+
+        def counted(done: int, total: int) -> None:
+            run.progress.update(done, total)
+            if on_progress is not None:
+                on_progress(done, total)
+
         try:
-            report = run.execute(on_progress, on_skip)
+            report = run.execute(counted, on_skip)
         except OSError as exc:
             # A full disk, a file size limit, lost permissions: one clear error, not a traceback.
             error = IndexWriteError(index_dir, exc)
@@ -201,6 +223,7 @@ class _Build:
         self.build_dir = build_dir
         self.index = index
         self.writer = index_writer(index, memory_mb)
+        self.progress = Progress()
 
     @classmethod
     def start(
@@ -240,8 +263,11 @@ class _Build:
     def finish(self, manifest: Manifest) -> str:
         """Commit, check, and publish the build; return the new generation's name."""
         pause_point("commit")
+        self.progress.phase("commit")
         self.writer.commit(mergetype=merge_small_segments)
-        return _publish_checked(self.index_dir, self.build_dir, self.index.doc_count(), manifest)
+        return _publish_checked(
+            self.index_dir, self.build_dir, self.index.doc_count(), manifest, self.progress
+        )
 
     def abort(self) -> None:
         """Throw the build away."""
@@ -263,6 +289,7 @@ class _Run:
         strict: bool,
         processes: int = 1,
         memory_mb: int = DEFAULT_INDEX_MEMORY_MB,
+        kind: BuildKind = "index",
     ) -> None:
         self.corpus_dir = corpus_dir
         self.index_dir = index_dir
@@ -275,6 +302,8 @@ class _Run:
         self.started = time.perf_counter()
         self.mode: BuildMode = "full" if full else "incremental"
         self.skipped: list[ArticleError] = []
+        self.kind: BuildKind = kind
+        self.progress = Progress()
 
     def execute(
         self,
@@ -316,6 +345,7 @@ class _Run:
                 first = build is None
                 if build is None:
                     build = _Build.start(self.index_dir, base, schema, self.memory_mb)
+                    build.progress = self.progress
                 build.apply(change)
                 done[change.kind].append(change.article_id)
                 if first:
@@ -402,7 +432,9 @@ class _Run:
                 scanned_at_ns=scanned_at_ns,
                 files=files,
             )
-            generation = _publish_checked(self.index_dir, build_dir, documents, manifest)
+            generation = _publish_checked(
+                self.index_dir, build_dir, documents, manifest, self.progress
+            )
         except BaseException:
             discard(build_dir)
             raise
@@ -444,6 +476,8 @@ class _Run:
     def record(self, result: str, report: BuildReport | None = None) -> BuildRecord:
         """The build record of this run so far, or finished with `report`."""
         fields: dict[str, Any] = {
+            "id": f"{os.getpid()}-{self.started_at:%Y%m%dT%H%M%SZ}",
+            "kind": self.kind,
             "result": result,
             "mode": self.mode,
             "pid": os.getpid(),
@@ -466,6 +500,20 @@ class _Run:
         fields["errors"] = [_error_line(error) for error in self.skipped[:MAX_ERRORS]]
         return BuildRecord.model_validate(fields)
 
+    def record_progress(self, figures: ProgressFigures) -> None:
+        """Write the running record with `figures` into the index folder."""
+        rate, eta = figures.rate, figures.eta_seconds
+        running = self.record("running").model_copy(
+            update={
+                "phase": figures.phase,
+                "done": figures.done,
+                "total": figures.total,
+                "rate": None if rate is None else round(rate, 1),
+                "eta_seconds": None if eta is None else round(eta, 1),
+            }
+        )
+        record_progress(self.index_dir, running)
+
     def failure_record(self, exc: BaseException) -> BuildRecord:
         """The build record of this run ended by `exc`."""
         if isinstance(exc, KeyboardInterrupt | SystemExit):
@@ -485,7 +533,13 @@ class _Run:
         )
 
 
-def _publish_checked(index_dir: Path, build_dir: Path, documents: int, manifest: Manifest) -> str:
+def _publish_checked(
+    index_dir: Path,
+    build_dir: Path,
+    documents: int,
+    manifest: Manifest,
+    progress: Progress,
+) -> str:
     """Write the manifest and publish a committed build whose document count matches it."""
     if documents != len(manifest.files):
         # Index and manifest must agree, or later updates would go wrong; never publish that.
@@ -494,6 +548,7 @@ def _publish_checked(index_dir: Path, build_dir: Path, documents: int, manifest:
             f"an update produced {documents} documents where {len(manifest.files)} were "
             "expected; the index was not changed",
         )
+    progress.phase("publish")
     write_manifest(build_dir, manifest)
     pause_point("publish")
     return publish(index_dir, build_dir)

@@ -11,10 +11,21 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
 from indexer.articles import iter_corpus
 from indexer.build import BuildReport, update_index
 from indexer.errors import ArticleError, IndexBusyError, MedsearchError
 from indexer.locks import WriterLock
+from indexer.progress import Every, ProgressFigures, ProgressListener
 from indexer.settings import Settings
 
 EXIT_OK = 0
@@ -76,6 +87,8 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> None:
     )
     # A descriptor holding the writer lock, inherited from the API process that started this one.
     parser.add_argument("--lock-fd", type=int, default=None, help=argparse.SUPPRESS)
+    # Set by `POST /admin/reindex`, so that the run's record says who started it.
+    parser.add_argument("--started-by-admin", action="store_true", help=argparse.SUPPRESS)
 
 
 def _process_count(text: str) -> int:
@@ -89,28 +102,60 @@ def _process_count(text: str) -> int:
 
 
 class ProgressBar:
-    """A one-line progress bar, drawn only when the stream is a terminal."""
+    """A progress bar on a terminal (rich): phase, bar, articles done of total, rate, time left.
 
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self.stream = stream
-        self.width = width
+    Drawn only when the stream is a terminal; `medsearch index` logs lines otherwise.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
         self.enabled = stream.isatty()
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        if self.enabled:
+            self._bar = Progress(
+                TextColumn("{task.description:<7}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(),
+                console=Console(file=stream),
+                transient=True,
+            )
 
-    def update(self, done: int, total: int) -> None:
-        """Redraw the bar for `done` of `total` articles."""
-        if not self.enabled or total == 0:
+    def update(self, figures: ProgressFigures) -> None:
+        """Redraw the bar with `figures`."""
+        if self._bar is None:
             return
-        filled = self.width * done // total
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{total}")
-        if done == total:
-            self.stream.write("\r" + " " * (self.width + 24) + "\r")
-        self.stream.flush()
+        rate = "" if figures.rate is None else f"{figures.rate:.0f}/s"
+        if not self._bar.live.is_started:
+            self._bar.start()
+        if self._task is None:
+            self._task = self._bar.add_task(figures.phase, total=None, rate=rate)
+        self._bar.update(
+            self._task,
+            description=figures.phase,
+            completed=figures.done,
+            total=figures.total or None,
+            rate=rate,
+        )
 
     def clear_line(self) -> None:
-        """Erase the bar so a message can be printed on a clean line."""
-        if self.enabled:
-            self.stream.write("\r" + " " * (self.width + 24) + "\r")
+        """Take the bar off the screen so that a message prints on a clean line; the next
+        update draws it again."""
+        if self._bar is not None and self._bar.live.is_started:
+            self._bar.stop()
+
+
+def progress_reporter(stream: TextIO, every_seconds: float) -> tuple[ProgressBar, ProgressListener]:
+    """The bar for a terminal, or a listener that logs a line every `every_seconds` otherwise."""
+    bar = ProgressBar(stream)
+    if bar.enabled:
+        return bar, bar.update
+
+    def log(figures: ProgressFigures) -> None:
+        print(f"progress: {figures.line()}", file=stream, flush=True)
+
+    return bar, Every(every_seconds, log)
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -123,7 +168,7 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     if args.check:
         return run_check(corpus_dir)
-    progress = ProgressBar(sys.stderr)
+    progress, on_figures = progress_reporter(sys.stderr, settings.progress_seconds)
 
     def report_skip(error: ArticleError) -> None:
         progress.clear_line()
@@ -142,13 +187,15 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
                 strict=args.strict,
                 wait=args.wait,
                 lock=lock,
-                on_progress=progress.update,
+                on_figures=on_figures,
                 on_skip=report_skip,
                 on_wait=report_wait,
                 processes=settings.index_processes if args.processes is None else args.processes,
                 changed=args.articles or None,
                 memory_mb=settings.index_memory_mb,
+                kind="reindex" if args.started_by_admin else "index",
             )
+        progress.clear_line()
     except KeyboardInterrupt:
         progress.clear_line()
         print("interrupted; the index was not changed", file=sys.stderr)

@@ -50,6 +50,12 @@ class Settings(BaseModel):
         description="Megabytes of postings each build process holds in memory before it sorts "
         "them into runs on disk; lower it on a small machine (builds get slower).",
     )
+    progress_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds between the progress lines a long index run writes to stderr "
+        "when that is not a terminal (a terminal gets a bar).",
+    )
     snippet_words: int = Field(
         default=30, ge=5, le=200, description="About how many words a result snippet holds."
     )

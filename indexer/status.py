@@ -19,6 +19,8 @@ MAX_ERRORS = 100
 
 BuildResult = Literal["running", "succeeded", "failed", "interrupted"]
 BuildMode = Literal["incremental", "full"]
+# `index`: the `medsearch index` command or a library call; `reindex`: `POST /admin/reindex`.
+BuildKind = Literal["index", "reindex"]
 
 
 class BuildRecord(BaseModel):
@@ -26,6 +28,11 @@ class BuildRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    id: str = Field(default="", description="Names this run: process id and start time.")
+    kind: BuildKind = Field(
+        default="index",
+        description="`reindex` when started by `POST /admin/reindex`, else `index`.",
+    )
     result: BuildResult = Field(
         description="`running`, `succeeded`, `failed`, or `interrupted` (stopped or killed)."
     )
@@ -46,6 +53,17 @@ class BuildRecord(BaseModel):
     errors: list[str] = Field(
         default_factory=list,
         description=f"Why files were skipped and why the run failed (the first {MAX_ERRORS}).",
+    )
+    phase: str | None = Field(
+        default=None,
+        description="While running: `scan`, `index` (articles read and written), `commit` or "
+        "`publish`.",
+    )
+    done: int | None = Field(default=None, description="While running: articles done so far.")
+    total: int | None = Field(default=None, description="While running: articles to look at.")
+    rate: float | None = Field(default=None, description="While running: articles a second.")
+    eta_seconds: float | None = Field(
+        default=None, description="While running: about how many seconds the phase still needs."
     )
 
 
@@ -95,6 +113,11 @@ def record_start(index_dir: Path, record: BuildRecord) -> None:
         # The caller holds the writer lock, so any other running record is a dead run's.
         last = interrupted(status.running)
     _write(index_dir, BuildStatus(running=record, last_build=last))
+
+
+def record_progress(index_dir: Path, record: BuildRecord) -> None:
+    """Note how far the lock holder's running run has come."""
+    _write(index_dir, BuildStatus(running=record, last_build=read_status(index_dir).last_build))
 
 
 def record_finish(index_dir: Path, record: BuildRecord) -> None:

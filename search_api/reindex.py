@@ -57,6 +57,7 @@ def start_reindex(
         str(index_dir.resolve()),
         "--lock-fd",
         str(lock.fileno()),
+        "--started-by-admin",
     ]
     if full:
         command.append("--full")

@@ -126,6 +126,7 @@ def test_admin_reindex_runs_in_the_background_and_status_follows_it(
     status = _wait_for_idle(admin, index_dir)
     last = status["last_build"]
     assert last["pid"] == response.json()["pid"]
+    assert (last["kind"], last["id"]) == ("reindex", response.json()["id"])
     assert (last["result"], last["added"], last["skipped"], last["generation"]) == (
         "succeeded",
         1,
