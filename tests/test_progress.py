@@ -56,7 +56,7 @@ def test_progress_every_passes_figures_on_at_most_once_per_period() -> None:
     with_phases: list[str] = []
     every = Every(5, lambda figures: with_phases.append(figures.phase), on_phase=True, clock=clock)
     for phase in ("scan", "index", "index", "commit", "publish"):
-        every(ProgressFigures(phase))  # type: ignore[arg-type]
+        every(ProgressFigures(phase))
     assert with_phases == ["scan", "index", "commit", "publish"]
 
 
