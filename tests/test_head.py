@@ -29,6 +29,7 @@ GET_REQUESTS = {
     "/health": "/health",
     "/metrics": "/metrics",
     "/admin/status": "/admin/status",
+    "/admin/": "/admin/",
 }
 
 

@@ -14,7 +14,7 @@ from bench.server import Server, running_server
 from indexer.build import update_index
 from indexer.settings import Settings
 from search_api.http.app import create_app
-from tests.conftest import write_article
+from tests.conftest import ADMIN_TOKEN, write_article
 
 METRICS_TOKEN = "test-metrics-token-0123456789"  # noqa: S105 - a made-up token for tests
 
@@ -116,18 +116,22 @@ def test_metrics_count_partial_searches_and_rate_limit_refusals(settings: Settin
 
 
 def test_metrics_token_when_set(settings: Settings) -> None:
-    guarded = settings.model_copy(update={"metrics_token": SecretStr(METRICS_TOKEN)})
+    guarded = settings.model_copy(
+        update={"metrics_token": SecretStr(METRICS_TOKEN), "admin_token": SecretStr(ADMIN_TOKEN)}
+    )
     with TestClient(create_app(guarded)) as client:
         missing = client.get("/metrics")
         wrong = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}x"})
         right = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        # The admin page shows a few figures with the admin token.
+        admin = client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert (missing.status_code, missing.json()) == (
         401,
         {"detail": "Send the metrics token as `Authorization: Bearer TOKEN`."},
     )
     assert missing.headers["www-authenticate"] == "Bearer"
     assert wrong.status_code == 401
-    assert right.status_code == 200
+    assert (right.status_code, admin.status_code) == (200, 200)
     assert "medsearch_http_requests_total" in right.text
 
 

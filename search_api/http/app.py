@@ -37,7 +37,7 @@ from search_api.http.middleware import (
     Utf8UrlMiddleware,
 )
 from search_api.http.openapi import accurate_openapi
-from search_api.http.pages import add_pages
+from search_api.http.pages import add_pages, admin_page_router
 from search_api.http.ratelimit import RateLimitMiddleware
 from search_api.http.routes import router
 
@@ -137,6 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
     if settings.admin_token is not None:
         # Without a token the admin routes do not exist at all: 404, and absent from /docs.
         app.include_router(admin_router)
+        app.include_router(admin_page_router)
     add_pages(app)
     app.add_exception_handler(MedsearchError, _medsearch_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -274,15 +274,16 @@ def metrics_page(
     metrics: MetricsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Response:
-    """Prometheus text format; with `MEDSEARCH_METRICS_TOKEN` set, only for that bearer token."""
-    expected = settings.metrics_token
-    if expected is not None and (
-        credentials is None or not same_token(credentials.credentials, expected.get_secret_value())
-    ):
-        raise HTTPException(
-            401,
-            "Send the metrics token as `Authorization: Bearer TOKEN`.",
-            {"WWW-Authenticate": "Bearer"},
-        )
+    """Prometheus text format; with `MEDSEARCH_METRICS_TOKEN` set, only for that bearer token
+    (or the admin token, for the admin page)."""
+    if settings.metrics_token is not None:
+        allowed = [settings.metrics_token, settings.admin_token]
+        given = "" if credentials is None else credentials.credentials
+        if not any(t is not None and same_token(given, t.get_secret_value()) for t in allowed):
+            raise HTTPException(
+                401,
+                "Send the metrics token as `Authorization: Bearer TOKEN`.",
+                {"WWW-Authenticate": "Bearer"},
+            )
     metrics.read_index(engine)
     return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

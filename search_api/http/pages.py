@@ -81,6 +81,15 @@ def widget_script(
     return Response(source, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
+admin_page_router = APIRouter(include_in_schema=False)
+
+
+@admin_page_router.get("/admin/")
+def admin_page() -> FileResponse:
+    """The admin page; it asks for the admin token and keeps it in the tab's session storage."""
+    return FileResponse(STATIC_DIR / "admin.html", headers=PAGE_HEADERS)
+
+
 def add_pages(app: FastAPI) -> None:
     """Serve the pages, the widget and their static files from `app`."""
     app.include_router(router)

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_play
 
 from bench.server import free_port
 from indexer.build import build_index
-from tests.conftest import TEST_CORPUS
+from tests.conftest import ADMIN_TOKEN, TEST_CORPUS
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -56,6 +56,9 @@ class Sites:
     api: str
     host_allowed: str
     host_refused: str
+    # The server's corpus (a copy of the tiny test corpus) and index folders.
+    corpus_dir: Path
+    index_dir: Path
 
 
 class _HostPages(http.server.BaseHTTPRequestHandler):
@@ -128,8 +131,10 @@ def chromium() -> str:
 def _servers(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Servers]:
     """Start the API (`medsearch serve` on loopback) and the host page's HTTP server."""
     root = tmp_path_factory.mktemp("browser")
+    corpus_dir = root / "corpus"
+    shutil.copytree(TEST_CORPUS, corpus_dir)
     index_dir = root / "index"
-    build_index(TEST_CORPUS, index_dir)
+    build_index(corpus_dir, index_dir)
 
     host_port = free_port()
     api_port = free_port()
@@ -150,6 +155,8 @@ def _servers(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     env = {
         **os.environ,
         "MEDSEARCH_INDEX_DIR": str(index_dir),
+        "MEDSEARCH_CORPUS_DIR": str(corpus_dir),
+        "MEDSEARCH_ADMIN_TOKEN": ADMIN_TOKEN,
         "MEDSEARCH_CORS_ORIGINS": host_allowed,
         "MEDSEARCH_DEFAULT_PER_PAGE": str(PER_PAGE),
         "MEDSEARCH_LOG_LEVEL": "warning",
@@ -163,7 +170,8 @@ def _servers(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             stderr=subprocess.STDOUT,
         )
     try:
-        yield _Servers(Sites(api, host_allowed, host_refused), server, log_path)
+        sites = Sites(api, host_allowed, host_refused, corpus_dir, index_dir)
+        yield _Servers(sites, server, log_path)
     finally:
         server.terminate()
         try:
