@@ -183,6 +183,16 @@ class Settings(BaseModel):
         description="Bearer token for `/admin/*` (16+ characters); unset, the admin API is off.",
     )
 
+    insights: Path | None = Field(
+        default=None,
+        description="SQLite file for search insights (most frequent and zero-result queries, "
+        "shown to admins only once enough readers typed them); unset, off.",
+    )
+    insights_min_clients: int = Field(
+        default=5,
+        ge=2,
+        description="Different clients that must type a query on one day before insights show it.",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="Bearer token `/metrics` asks for (16+ characters); unset, `/metrics` is "

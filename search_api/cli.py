@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -16,6 +17,7 @@ from indexer.errors import IndexCorruptError
 from indexer.settings import Settings
 from indexer.storage import current_generation
 from search_api.http.access_log import uvicorn_log_config
+from search_api.http.insights import SECRET_ENV as INSIGHTS_SECRET_ENV
 
 # prometheus-client's multiprocess folder; set before any worker imports the library.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -75,6 +77,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         # Every worker counts into files here and a scrape of any worker adds them up; a fresh
         # folder per start, so counts of an earlier run are never mixed in.
         os.environ[MULTIPROC_ENV] = metrics_dir
+        # Search insights hash clients and rare queries with a key all workers share; it lives
+        # in this process tree's memory only, so a restart makes the old hashes meaningless.
+        os.environ[INSIGHTS_SECRET_ENV] = secrets.token_hex(32)
         _run_uvicorn(settings)
     return EXIT_OK
 

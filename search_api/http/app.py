@@ -8,7 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -27,8 +27,11 @@ from indexer.errors import (
 from indexer.settings import Settings
 from search_api.engines import open_engine
 from search_api.http.access_log import AccessLogMiddleware
+from search_api.http.admin import require_admin
 from search_api.http.admin import router as admin_router
 from search_api.http.cors import AllowListCORSMiddleware
+from search_api.http.insights import Insights, process_secret
+from search_api.http.insights import router as insights_router
 from search_api.http.metrics import Metrics, MetricsMiddleware
 from search_api.http.metrics import router as metrics_router
 from search_api.http.middleware import (
@@ -131,12 +134,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = open_engine(settings)
     app.state.metrics = Metrics()
+    app.state.insights = (
+        None
+        if settings.insights is None
+        else Insights(settings.insights, settings.insights_min_clients, process_secret())
+    )
     app.include_router(router)
     app.include_router(metrics_router)
     app.openapi = lambda: accurate_openapi(app)  # type: ignore[method-assign]
     if settings.admin_token is not None:
         # Without a token the admin routes do not exist at all: 404, and absent from /docs.
         app.include_router(admin_router)
+        app.include_router(insights_router, dependencies=[Depends(require_admin)])
         app.include_router(admin_page_router)
     add_pages(app)
     app.add_exception_handler(MedsearchError, _medsearch_error)

@@ -12,6 +12,7 @@ from indexer.errors import ArticleNotFoundError, QueryError
 from search_api.engine import SearchRequest
 from search_api.http.access_log import note_hits
 from search_api.http.dependencies import EngineDep, SettingsDep
+from search_api.http.insights import note_search
 from search_api.http.metrics import MetricsDep
 from search_api.http.params import ResultOptionsDep
 from search_api.models import (
@@ -88,6 +89,7 @@ def search_articles(
         raise QueryError(f"per_page may be at most {settings.max_per_page}; ask for fewer.")
     result = engine.search(SearchRequest(q, page, size, wanted))
     note_hits(request, result.total)
+    note_search(request, q, page, result.total)
     metrics.observe_search(result)
     metrics.follow_engine(engine.counters())
     return result

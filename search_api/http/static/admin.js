@@ -140,6 +140,33 @@
     }
   }
 
+  function renderQueries(id, rows) {
+    const list = $(id);
+    list.replaceChildren();
+    for (const row of rows) {
+      const item = document.createElement("li");
+      item.textContent = row.query + " (" + row.searches + ")";
+      list.appendChild(item);
+    }
+    if (!rows.length) {
+      const item = document.createElement("li");
+      item.textContent = "none yet";
+      list.appendChild(item);
+    }
+  }
+
+  async function loadInsights() {
+    const response = await api("/admin/insights");
+    // 404: insights are off on this server.
+    $("insights").hidden = !response.ok;
+    if (!response.ok) return;
+    const body = await response.json();
+    $("insights-note").textContent =
+      "A query shows once " + body.min_clients + " different readers typed it on one day.";
+    renderQueries("top-queries", body.top_queries);
+    renderQueries("zero-queries", body.zero_result_queries);
+  }
+
   async function load() {
     clearTimeout(timer);
     let status;
@@ -165,6 +192,7 @@
     renderRunning(status.running);
     renderLast(status.last_build);
     try {
+      await loadInsights();
       const metrics = await api("/metrics");
       if (metrics.ok) renderMetrics(parseMetrics(await metrics.text()));
     } catch (error) {
