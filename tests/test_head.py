@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,13 +31,16 @@ GET_REQUESTS = {
     "/metrics": "/metrics",
     "/admin/status": "/admin/status",
     "/admin/": "/admin/",
+    "/admin/insights": "/admin/insights",
 }
 
 
 @pytest.fixture
-def admin_client(settings: Settings) -> Iterator[TestClient]:
-    """The app with the admin API on, so /admin/status exists."""
-    with_admin = settings.model_copy(update={"admin_token": SecretStr(ADMIN_TOKEN)})
+def admin_client(settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
+    """The app with the admin API and insights on, so every route exists."""
+    with_admin = settings.model_copy(
+        update={"admin_token": SecretStr(ADMIN_TOKEN), "insights": tmp_path / "insights.sqlite"}
+    )
     with TestClient(create_app(with_admin)) as client:
         yield client
 
