@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from search_api.http.ratelimit import client_key
+from search_api.models import ErrorResponse
 
 # Set by `medsearch serve` for its workers, so that they hash alike; not a setting, never stored.
 SECRET_ENV = "MEDSEARCH_INTERNAL_INSIGHTS_SECRET"  # noqa: S105 - a variable name, not a secret
@@ -179,7 +180,13 @@ def get_insights(request: Request) -> Insights | None:
     return insights
 
 
-@router.get("/insights")
+@router.get(
+    "/insights",
+    responses={
+        401: {"model": ErrorResponse, "description": "The admin token is missing or wrong."},
+        404: {"model": ErrorResponse, "description": "Search insights are off."},
+    },
+)
 def read_insights(
     insights: Annotated[Insights | None, Depends(get_insights)],
     days: Annotated[int, Query(ge=1, le=90, description="Days to cover, today included.")] = 7,
