@@ -193,6 +193,25 @@ class Settings(BaseModel):
         ge=2,
         description="Different clients that must type a query on one day before insights show it.",
     )
+    site_name: str = Field(
+        default="medsearch",
+        min_length=1,
+        max_length=80,
+        description="Name shown in the reader pages' header and tab titles.",
+    )
+    site_logo_url: str | None = Field(
+        default=None,
+        description="Image shown before the site name in the reader pages' header: a path on "
+        "this server or an `https://` address.",
+    )
+
+    @field_validator("site_logo_url")
+    @classmethod
+    def _logo_url(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("/") or value.startswith("https://")):
+            raise ValueError("give a path on this server (/static/logo.svg) or an https:// address")
+        return value or None
+
     metrics_token: SecretStr | None = Field(
         default=None,
         description="Bearer token `/metrics` asks for (16+ characters); unset, `/metrics` is "

@@ -7,8 +7,12 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
+from indexer.settings import Settings
+from search_api.http.app import create_app
 from search_api.http.pages import STATIC_DIR
 
 PYPROJECT = Path(__file__).parent.parent / "pyproject.toml"
@@ -88,3 +92,31 @@ def test_pages_docs_are_served_from_this_server(client: TestClient) -> None:
     ]
     for path in assets:
         assert client.get(path).status_code == 200, path
+
+
+def test_pages_carry_the_site_name_and_logo(settings: Settings) -> None:
+    branded = settings.model_copy(
+        update={"site_name": "Riverside <Clinic>", "site_logo_url": "https://cdn.example/logo.png"}
+    )
+    with TestClient(create_app(branded)) as client:
+        for path, title in (("/", "Search articles"), ("/read/migraine-basics", "Article")):
+            response = client.get(path)
+            assert f"<title>{title} \u2013 Riverside &lt;Clinic&gt;</title>" in response.text
+            assert (
+                '<a class="brand" href="/"><img class="brand-logo" '
+                'src="https://cdn.example/logo.png" alt="">Riverside &lt;Clinic&gt;</a>'
+            ) in response.text
+            assert (
+                "img-src 'self' data: https://cdn.example;"
+                in (response.headers["content-security-policy"])
+            )
+    with TestClient(create_app(settings)) as plain:
+        page = plain.get("/")
+    assert '<a class="brand" href="/">medsearch</a>' in page.text
+    assert "img-src 'self' data:;" in page.headers["content-security-policy"]
+
+
+def test_pages_logo_must_be_a_local_path_or_https() -> None:
+    with pytest.raises(ValidationError, match="a path on this server"):
+        Settings(site_logo_url="http://cdn.example/logo.png")
+    assert Settings(site_logo_url="/static/logo.svg").site_logo_url == "/static/logo.svg"

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import urllib.parse
 from pathlib import Path
 from typing import Annotated
 
 import swagger_ui_bundle
 from fastapi import APIRouter, FastAPI, Header
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from indexer.errors import ArticleNotFoundError, IndexCorruptError, IndexNotFoundError, QueryError
-from search_api.http.dependencies import EngineDep
+from indexer.settings import Settings
+from search_api.http.dependencies import EngineDep, SettingsDep
 from search_api.http.middleware import DOCS_POLICY
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -34,14 +37,42 @@ PAGE_HEADERS = {
 router = APIRouter(include_in_schema=False)
 
 
+BRAND = '<a class="brand" href="/">medsearch</a>'
+TITLE_SUFFIX = " \u2013 medsearch</title>"
+
+
+def render_page(name: str, settings: Settings) -> str:
+    """A reader page with the site's name (and logo) in place of medsearch's own."""
+    text = (STATIC_DIR / name).read_text(encoding="utf-8")
+    site = html.escape(settings.site_name)
+    logo = ""
+    if settings.site_logo_url is not None:
+        source = html.escape(settings.site_logo_url, quote=True)
+        logo = f'<img class="brand-logo" src="{source}" alt="">'
+    text = text.replace(BRAND, f'<a class="brand" href="/">{logo}{site}</a>')
+    return text.replace(TITLE_SUFFIX, f" \u2013 {site}</title>")
+
+
+def page_headers(settings: Settings) -> dict[str, str]:
+    """The pages' headers; an `https://` logo's host is added to the images they may load."""
+    logo = settings.site_logo_url
+    if logo is None or not logo.startswith("https://"):
+        return PAGE_HEADERS
+    origin = "https://" + urllib.parse.urlsplit(logo).netloc
+    policy = PAGE_HEADERS["Content-Security-Policy"].replace(
+        "img-src 'self' data:", f"img-src 'self' data: {origin}"
+    )
+    return {**PAGE_HEADERS, "Content-Security-Policy": policy}
+
+
 @router.get("/")
-def search_page() -> FileResponse:
+def search_page(settings: SettingsDep) -> HTMLResponse:
     """The search page; the query lives in the URL (`/?q=botox&page=2`)."""
-    return FileResponse(STATIC_DIR / "index.html", headers=PAGE_HEADERS)
+    return HTMLResponse(render_page("index.html", settings), headers=page_headers(settings))
 
 
 @router.get("/read/{article_id:path}")
-def article_page(article_id: str, engine: EngineDep) -> FileResponse:
+def article_page(article_id: str, engine: EngineDep, settings: SettingsDep) -> HTMLResponse:
     """The article page; its script fetches `/articles/{id}` and the related articles.
 
     A page for an article that does not exist says so with 404 (for crawlers and link
@@ -54,7 +85,9 @@ def article_page(article_id: str, engine: EngineDep) -> FileResponse:
         status = 404
     except (IndexNotFoundError, IndexCorruptError):
         status = 503
-    return FileResponse(STATIC_DIR / "read.html", status_code=status, headers=PAGE_HEADERS)
+    return HTMLResponse(
+        render_page("read.html", settings), status_code=status, headers=page_headers(settings)
+    )
 
 
 @router.get("/docs")

@@ -276,3 +276,15 @@ def test_page_says_did_you_mean_and_shows_corrected_results(page: Page, sites: S
     expect(page).to_have_url(sites.api + "/?q=oxygen+headache")
     expect(page.locator("#did-you-mean")).to_be_hidden()
     expect_titles(page, titles_from_api(sites, "oxygen headache"))
+
+
+def test_page_query_syntax_is_behind_search_tips(page: Page, sites: Sites) -> None:
+    page.goto(sites.api + "/")
+    expect(page.locator(".intro")).to_be_visible()
+    tips = page.locator("#search-tips li")
+    # The empty page speaks to readers; the syntax waits behind "Search tips".
+    expect(page.get_by_text("title:botox")).to_be_hidden()
+    page.get_by_text("Search tips").click()
+    expect(tips.filter(has_text="title:botox")).to_be_visible()
+    expect(tips).to_have_count(5)
+    screenshot(page, "search-tips")

@@ -1,6 +1,12 @@
 /* The article page (/read/{id}): the article as text, and the related articles under it. */
 (function () {
   "use strict";
+
+  /** The site's name as the server put it in the header (MEDSEARCH_SITE_NAME). */
+  function siteName() {
+    const brand = document.querySelector(".brand");
+    return (brand && brand.textContent.trim()) || "medsearch";
+  }
   const core = window.medsearchCore;
   const doc = document;
   const el = core.el.bind(null, doc);
@@ -75,7 +81,7 @@
   }
 
   function renderArticle(article, features) {
-    doc.title = article.title + " – medsearch";
+    doc.title = article.title + " – " + siteName();
     byId("article-title").textContent = article.title;
     const meta = byId("article-meta");
     if (article.author) {
@@ -122,7 +128,7 @@
   }
 
   function renderError(error) {
-    doc.title = "Article not available – medsearch";
+    doc.title = "Article not available – " + siteName();
     status.textContent = error.status === 404 ? "This article was not found." : "The article could not be loaded.";
     message.append(
       el("div", { class: "error", role: "alert" }, [

@@ -6,6 +6,12 @@
  */
 (function () {
   "use strict";
+
+  /** The site's name as the server put it in the header (MEDSEARCH_SITE_NAME). */
+  function siteName() {
+    const brand = document.querySelector(".brand");
+    return (brand && brand.textContent.trim()) || "medsearch";
+  }
   const core = window.medsearchCore;
   const doc = document;
   const el = core.el.bind(null, doc);
@@ -118,7 +124,7 @@
     }
     sortSelect.value = state.sort === "date" ? "date" : "relevance";
     const query = state.q.trim();
-    doc.title = (query ? query + " – " : "") + "Search articles – medsearch";
+    doc.title = (query ? query + " – " : "") + "Search articles – " + siteName();
     if (searchController) {
       searchController.abort();
       searchController = null;
@@ -180,17 +186,6 @@
     message.append(
       el("div", { class: "intro" }, [
         el("p", {}, ["Search " + count + " by word, by “phrase in quotes” or with a whole question."]),
-        el("p", { class: "intro-examples" }, [
-          "Query syntax: ",
-          el("code", {}, ["migraine AND sleep"]),
-          ", ",
-          el("code", {}, ["triptan NOT pregnancy"]),
-          ", ",
-          el("code", {}, ["title:botox"]),
-          ", ",
-          el("code", {}, ["migr*"]),
-          ".",
-        ]),
       ]),
     );
   }
