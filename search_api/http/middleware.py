@@ -34,7 +34,7 @@ COMMON_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
-def content_security_policy(path: str, content_type: bytes) -> bytes:
+def content_security_policy(content_type: bytes) -> bytes:
     """The CSP for a response: strict for pages, stricter for data."""
     if content_type.startswith(b"text/html"):
         return PAGE_POLICY.encode()
@@ -52,7 +52,6 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -64,7 +63,7 @@ class SecurityHeadersMiddleware:
                     # For browsers without CSP frame-ancestors; a route's own policy decides.
                     extra.append((b"x-frame-options", b"DENY"))
                     extra.append(
-                        (b"content-security-policy", content_security_policy(path, content_type))
+                        (b"content-security-policy", content_security_policy(content_type))
                     )
                 if content_type.startswith(b"text/html"):
                     extra.append((b"cross-origin-opener-policy", b"same-origin"))

@@ -157,6 +157,7 @@ def _servers(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "MEDSEARCH_INDEX_DIR": str(index_dir),
         "MEDSEARCH_CORPUS_DIR": str(corpus_dir),
         "MEDSEARCH_ADMIN_TOKEN": ADMIN_TOKEN,
+        "MEDSEARCH_INSIGHTS": str(root / "insights.sqlite"),
         "MEDSEARCH_CORS_ORIGINS": host_allowed,
         "MEDSEARCH_DEFAULT_PER_PAGE": str(PER_PAGE),
         "MEDSEARCH_LOG_LEVEL": "warning",

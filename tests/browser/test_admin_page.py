@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from indexer.build import update_index
 from tests.browser.conftest import PageLog, Sites, screenshot
-from tests.conftest import ADMIN_TOKEN, wait_for_no_update, write_article
+from tests.conftest import ADMIN_TOKEN, start_paused_index, wait_for_no_update, write_article
 
 pytestmark = pytest.mark.browser
 
@@ -74,3 +75,35 @@ def _corpus_as_it_was(sites: Sites) -> Iterator[None]:
     for name in ("zinc.md", "draft.md"):
         (sites.corpus_dir / name).unlink(missing_ok=True)
     update_index(sites.corpus_dir, sites.index_dir)
+
+
+def test_admin_page_follows_an_update_while_it_runs(
+    page: Page, sites: Sites, tmp_path: Path
+) -> None:
+    page.goto(sites.api + "/admin/")
+    page.get_by_label("Admin token").fill(ADMIN_TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#running")).to_be_hidden()
+    write_article(sites.corpus_dir, "zinc.md", "---\ntitle: Zinc\n---\nZinc lozenges.\n")
+    # An update from the command line, held just before it publishes.
+    ready = tmp_path / "ready"
+    process = start_paused_index(
+        "publish", ready, "--corpus", str(sites.corpus_dir), "--index", str(sites.index_dir)
+    )
+    try:
+        # Idle, the page looks again every few seconds; a reload shows it at once.
+        page.reload()
+        expect(page.locator("#running-text")).to_have_text(
+            "Command-line update running · phase: publish · 8 of 8 articles"
+        )
+        expect(page.get_by_role("button", name="Update the index")).to_be_disabled()
+        expect(page.locator("#running-bar")).to_have_attribute("value", "8")
+        screenshot(page, "admin-page-running")
+    finally:
+        ready.unlink()
+        process.communicate(timeout=120)
+    expect(page.locator("#running")).to_be_hidden()
+    expect(page.locator("#last-result")).to_have_text(
+        "succeeded (incremental, from the command line)"
+    )
+    expect(page.get_by_role("button", name="Update the index")).to_be_enabled()

@@ -5,7 +5,7 @@
   "use strict";
   const KEY = "medsearch-admin-token";
   const POLL_RUNNING_MS = 1000;
-  const POLL_IDLE_MS = 15000;
+  const POLL_IDLE_MS = 5000;
   const $ = (id) => document.getElementById(id);
   let timer = null;
 
