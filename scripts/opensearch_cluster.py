@@ -71,6 +71,12 @@ STOP_TIMEOUT_S = 30.0
 KILL_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.5
 LOG_TAIL_LINES = 25
+LOG_ERROR_LINES = 8
+LOG_MARKER = "=== opensearch-cluster: starting node-"
+# An exception's first line, a "Caused by:" or a log line at ERROR: what a failed start says.
+ERROR_LINE = re.compile(
+    r"^(Exception in thread|Caused by: |[\w.$]+(Exception|Error)\b|\[[^]]*\]\[ERROR)"
+)
 
 
 class ClusterError(Exception):
@@ -304,7 +310,7 @@ def spawn_node(
     command = node_command(java, jar, config, directory, node)
     with open(log_path(directory, node), "ab") as log:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-        log.write(f"=== opensearch-cluster: starting node-{node} at {stamp} ===\n".encode())
+        log.write(f"{LOG_MARKER}{node} at {stamp} ===\n".encode())
         log.flush()
         # Its own session: Ctrl-C in the terminal that started it does not reach the node, and
         # the node outlives this script. Its output goes to the log, never to our stdout, or a
@@ -439,16 +445,22 @@ def wait_for_health(
 
 
 def _log_tail(directory: Path, node: int) -> str:
-    """The last lines of node `node`'s log, for an error message."""
+    """The errors and last lines of node `node`'s log since its last start, for a message."""
     try:
-        return _tail(log_path(directory, node).read_text(errors="replace"))
+        text = log_path(directory, node).read_text(errors="replace")
     except FileNotFoundError:
         return "(no log)"
+    run = text[text.rfind(LOG_MARKER) :] if LOG_MARKER in text else text
+    # A failed start ends in a long stack trace whose last lines rarely say what went wrong:
+    # the exception lines above it do ("BindTransportException: Failed to bind to ...").
+    errors = [line for line in run.splitlines() if ERROR_LINE.match(line)][-LOG_ERROR_LINES:]
+    tail = _tail(run, LOG_TAIL_LINES - len(errors))
+    return "\n".join([*errors, "...", tail]) if errors else tail
 
 
-def _tail(text: str) -> str:
-    """The last LOG_TAIL_LINES lines of `text`."""
-    return "\n".join(text.rstrip().splitlines()[-LOG_TAIL_LINES:])
+def _tail(text: str, lines: int = LOG_TAIL_LINES) -> str:
+    """The last `lines` lines of `text`."""
+    return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
 def check_ports_free(ports: dict[int, str]) -> None:

@@ -181,8 +181,10 @@ class OpenSearchCluster:
         )
 
 
-def run_opensearch_cluster(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    """Run scripts/opensearch-cluster with `args` and capture what it prints."""
+def run_opensearch_cluster(
+    *args: str, timeout: float = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run scripts/opensearch-cluster with `args` (and more environment) and capture its output."""
     # The first run builds the launcher with Maven, which may download its jars: a long bound.
     return subprocess.run(
         [str(OPENSEARCH_CLUSTER), *args],
@@ -190,15 +192,22 @@ def run_opensearch_cluster(*args: str, timeout: float = 900) -> subprocess.Compl
         text=True,
         timeout=timeout,
         stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
         check=False,
     )
 
 
 def free_port_range(count: int, avoid: range = range(0)) -> int:
     """A port P such that P to P+count-1 are free on loopback now (and outside `avoid`)."""
+    # Below the kernel's ephemeral range, which the other tests' servers (port 0) and every
+    # outgoing connection draw from: a port free now must still be free when a JVM binds it.
+    try:
+        ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32768
     rng = random.Random()
     for _ in range(200):
-        base = rng.randrange(20000, 60000 - count)
+        base = rng.randrange(10000, max(ephemeral, 12000) - count)
         ports = range(base, base + count)
         if any(port in avoid for port in ports):
             continue

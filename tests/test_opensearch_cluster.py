@@ -7,6 +7,7 @@ kills and restarts one of its nodes and leaves it green again.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import urllib.error
@@ -270,3 +271,34 @@ def test_opensearch_cluster_stop_ends_the_nodes(tmp_path: Path) -> None:
     cmdline = Path(f"/proc/{pid}/cmdline")
     assert not cmdline.exists() or cmdline.read_bytes() == b""
     assert "closed" in (tmp_path / "node-0.log").read_text()
+
+
+def test_opensearch_cluster_start_names_a_busy_port(tmp_path: Path) -> None:
+    port = free_port_range(1)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        result = run_opensearch_cluster(
+            "start", "--nodes", "1", "--dir", str(tmp_path), "--http-port", str(port)
+        )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"port {port} (HTTP of node-0) is in use on 127.0.0.1" in result.stderr
+    assert list(tmp_path.glob("*.pid")) == []
+
+
+def test_opensearch_cluster_start_points_at_the_log_of_a_failed_node(tmp_path: Path) -> None:
+    port = free_port_range(1)
+    transport = free_port_range(1, avoid=range(port, port + 1))
+    # A heap too small to start a JVM: the node dies at once, as a broken one would.
+    result = run_opensearch_cluster(
+        *("start", "--nodes", "1", "--dir", str(tmp_path), "--http-port", str(port)),
+        *("--transport-port", str(transport)),
+        env={"OPENSEARCH_JAVA_OPTS": "-Xmx1m"},
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "node-0 (pid " in result.stderr
+    assert f"while starting; see {tmp_path / 'node-0.log'}" in result.stderr
+    assert "heap" in result.stderr  # the log's last lines, with the JVM's own complaint
+    assert list(tmp_path.glob("*.pid")) == []
