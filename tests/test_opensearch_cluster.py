@@ -302,3 +302,15 @@ def test_opensearch_cluster_start_points_at_the_log_of_a_failed_node(tmp_path: P
     assert f"while starting; see {tmp_path / 'node-0.log'}" in result.stderr
     assert "heap" in result.stderr  # the log's last lines, with the JVM's own complaint
     assert list(tmp_path.glob("*.pid")) == []
+
+
+def test_opensearch_cluster_build_is_cached(opensearch_cluster: OpenSearchCluster) -> None:
+    # The session's start built the launcher: with its sources unchanged, nothing is rebuilt.
+    began = time.monotonic()
+    result = run_opensearch_cluster("build")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    jar = Path(result.stdout.strip())
+    assert jar.name == "opensearch-launcher.jar"
+    assert jar.is_file()
+    assert time.monotonic() - began < 30
