@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,15 @@ def search_total(url: str, index: str, query: dict[str, Any]) -> int:
     return total
 
 
+@pytest.fixture
+def index(opensearch_cluster: OpenSearchCluster, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A name for the test's own index, deleted afterwards: the cluster serves the session."""
+    name = request.node.name.removeprefix("test_opensearch_cluster_").replace("_", "-")
+    yield name
+    # ignore_unavailable: a test that failed before creating its index leaves none to delete.
+    call(f"{opensearch_cluster.urls[0]}/{name}?ignore_unavailable=true", "DELETE")
+
+
 def test_opensearch_cluster_prints_one_url_per_node(opensearch_cluster: OpenSearchCluster) -> None:
     port = opensearch_cluster.http_port
     assert opensearch_cluster.urls == [f"http://127.0.0.1:{port + i}" for i in range(3)]
@@ -84,13 +94,15 @@ def test_opensearch_cluster_is_green_with_three_nodes(
     assert {node["ip"] for node in nodes} == {"127.0.0.1"}
 
 
-def test_opensearch_cluster_stems_english(opensearch_cluster: OpenSearchCluster) -> None:
+def test_opensearch_cluster_stems_english(
+    opensearch_cluster: OpenSearchCluster, index: str
+) -> None:
     url = opensearch_cluster.urls[0]
     # The `english` analyzer and the `snowball` filter both come from analysis-common: an index
     # using them cannot even be created without that module.
     create_index(
         url,
-        "stemming",
+        index,
         {
             "properties": {
                 "body": {"type": "text", "analyzer": "english"},
@@ -108,29 +120,31 @@ def test_opensearch_cluster_stems_english(opensearch_cluster: OpenSearchCluster)
         },
     )
     call(
-        f"{url}/stemming/_doc/1?refresh=true",
+        f"{url}/{index}/_doc/1?refresh=true",
         "PUT",
         {"title": "Treating headaches", "body": "Patients were running daily and sleeping well."},
     )
-    assert search_total(url, "stemming", {"match": {"body": "runs"}}) == 1
-    assert search_total(url, "stemming", {"match": {"title": "headache treated"}}) == 1
-    assert search_total(url, "stemming", {"match": {"body": "swimming"}}) == 0
+    assert search_total(url, index, {"match": {"body": "runs"}}) == 1
+    assert search_total(url, index, {"match": {"title": "headache treated"}}) == 1
+    assert search_total(url, index, {"match": {"body": "swimming"}}) == 0
     tokens = call(
-        f"{url}/stemming/_analyze", "POST", {"analyzer": "snowball_english", "text": "Headaches"}
+        f"{url}/{index}/_analyze", "POST", {"analyzer": "snowball_english", "text": "Headaches"}
     )
     assert [token["token"] for token in tokens["tokens"]] == ["headach"]
 
 
-def test_opensearch_cluster_search_as_you_type(opensearch_cluster: OpenSearchCluster) -> None:
+def test_opensearch_cluster_search_as_you_type(
+    opensearch_cluster: OpenSearchCluster, index: str
+) -> None:
     url = opensearch_cluster.urls[1]
     # search_as_you_type comes from mapper-extras.
-    create_index(url, "typing", {"properties": {"title": {"type": "search_as_you_type"}}})
+    create_index(url, index, {"properties": {"title": {"type": "search_as_you_type"}}})
     call(
-        f"{url}/typing/_doc/1?refresh=true",
+        f"{url}/{index}/_doc/1?refresh=true",
         "PUT",
         {"title": "Cluster headache oxygen therapy"},
     )
-    call(f"{url}/typing/_doc/2?refresh=true", "PUT", {"title": "Migraine in children"})
+    call(f"{url}/{index}/_doc/2?refresh=true", "PUT", {"title": "Migraine in children"})
     prefix = {
         "multi_match": {
             "query": "cluster heada",
@@ -138,26 +152,28 @@ def test_opensearch_cluster_search_as_you_type(opensearch_cluster: OpenSearchClu
             "fields": ["title", "title._2gram", "title._3gram"],
         }
     }
-    answer = call(f"{url}/typing/_search", "POST", {"query": prefix})
+    answer = call(f"{url}/{index}/_search", "POST", {"query": prefix})
     assert [hit["_id"] for hit in answer["hits"]["hits"]] == ["1"]
 
 
-def test_opensearch_cluster_survives_a_killed_node(opensearch_cluster: OpenSearchCluster) -> None:
+def test_opensearch_cluster_survives_a_killed_node(
+    opensearch_cluster: OpenSearchCluster, index: str
+) -> None:
     urls = opensearch_cluster.urls
-    create_index(urls[0], "fault", {"properties": {"body": {"type": "text"}}})
+    create_index(urls[0], index, {"properties": {"body": {"type": "text"}}})
     lines = "\n".join(
         json.dumps(line)
         for number in range(30)
         for line in ({"index": {"_id": str(number)}}, {"body": f"migraine article {number}"})
     )
     request = urllib.request.Request(
-        f"{urls[0]}/fault/_bulk?refresh=true", data=(lines + "\n").encode(), method="POST"
+        f"{urls[0]}/{index}/_bulk?refresh=true", data=(lines + "\n").encode(), method="POST"
     )
     request.add_header("Content-Type", "application/x-ndjson")
     with urllib.request.urlopen(request, timeout=60) as response:
         assert json.loads(response.read())["errors"] is False
     query = {"match": {"body": "migraine"}}
-    assert search_total(urls[0], "fault", query) == 30
+    assert search_total(urls[0], index, query) == 30
 
     # Kill the elected cluster manager: the hardest node to lose, since the others must elect
     # a new one before the cluster's health can even be asked.
@@ -175,7 +191,7 @@ def test_opensearch_cluster_survives_a_killed_node(opensearch_cluster: OpenSearc
         while not stop.is_set():
             for url in survivors:
                 try:
-                    totals.append(search_total(url, "fault", query))
+                    totals.append(search_total(url, index, query))
                     continue
                 except (AssertionError, OSError, urllib.error.HTTPError) as error:
                     retried.append(f"{url}: {error}")
@@ -184,24 +200,26 @@ def test_opensearch_cluster_survives_a_killed_node(opensearch_cluster: OpenSearc
                 # phase on a replica, not a fetch. Asked again, the replicas answer; a client
                 # (the engine) must retry such a search once.
                 try:
-                    totals.append(search_total(url, "fault", query))
+                    totals.append(search_total(url, index, query))
                 except (AssertionError, OSError, urllib.error.HTTPError) as error:
                     failures.append(f"{url}: {error}")
 
     searcher = threading.Thread(target=search_steadily)
     searcher.start()
     try:
-        time.sleep(0.5)
+        _wait_for_searches(totals, 5)
+        before = len(totals)
         opensearch_cluster.kill(victim)
         killed_at = time.monotonic()
         status = _wait_for_status(survivors[0], "yellow", nodes=OPENSEARCH_NODES - 1)
         yellow_after = time.monotonic() - killed_at
-        time.sleep(0.5)
+        # Searches go on answering while the cluster is degraded, not only around the kill.
+        _wait_for_searches(totals, len(totals) + 5)
     finally:
         stop.set()
         searcher.join(timeout=60)
     assert failures == []
-    assert len(totals) > 10
+    assert len(totals) >= before + 5
     assert set(totals) == {30}
     assert len(retried) <= len(survivors), retried  # only searches in flight at the kill
     assert status["unassigned_shards"] > 0
@@ -218,7 +236,15 @@ def test_opensearch_cluster_survives_a_killed_node(opensearch_cluster: OpenSearc
     answer = health(urls[victim], wait_for_status="green")
     assert (answer["status"], answer["number_of_nodes"]) == ("green", OPENSEARCH_NODES)
     for url in urls:
-        assert search_total(url, "fault", query) == 30
+        assert search_total(url, index, query) == 30
+
+
+def _wait_for_searches(totals: list[int], count: int, timeout: float = 60) -> None:
+    """Wait until the searching thread has `count` answers in `totals`."""
+    deadline = time.monotonic() + timeout
+    while len(totals) < count:
+        assert time.monotonic() < deadline, f"only {len(totals)} searches answered in {timeout} s"
+        time.sleep(0.05)
 
 
 def _wait_for_status(url: str, status: str, nodes: int, timeout: float = 60) -> dict[str, Any]:
