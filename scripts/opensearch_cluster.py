@@ -652,6 +652,11 @@ def start(directory: Path, nodes: int, http_port: int, transport_port: int, time
     """The `start` command: build, start every node, wait for green, print the URLs."""
     if nodes < 1:
         raise ClusterError(f"--nodes must be at least 1, not {nodes}")
+    if abs(http_port - transport_port) < nodes:
+        raise ClusterError(
+            f"HTTP ports {http_port}-{http_port + nodes - 1} and transport ports "
+            f"{transport_port}-{transport_port + nodes - 1} overlap; pick another --transport-port"
+        )
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     with _directory_lock(directory):

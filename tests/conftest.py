@@ -228,28 +228,26 @@ def opensearch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ope
 
     Never skipped: without Java or Maven the fixture fails, saying which is missing.
     """
-    directory = tmp_path_factory.mktemp("opensearch")
-    http_port = free_port_range(OPENSEARCH_NODES)
-    transport_port = free_port_range(
-        OPENSEARCH_NODES, avoid=range(http_port, http_port + OPENSEARCH_NODES)
-    )
-    result = run_opensearch_cluster(
-        "start",
-        "--nodes",
-        str(OPENSEARCH_NODES),
-        "--dir",
-        str(directory),
-        "--http-port",
-        str(http_port),
-        "--transport-port",
-        str(transport_port),
-    )
-    if result.returncode != 0:
-        run_opensearch_cluster("stop", "--dir", str(directory), timeout=60)
-        pytest.fail(
-            f"scripts/opensearch-cluster start failed ({result.returncode}):\n{result.stderr}",
-            pytrace=False,
+    for attempt in range(2):
+        directory = tmp_path_factory.mktemp("opensearch")
+        http_port = free_port_range(OPENSEARCH_NODES)
+        transport_port = free_port_range(
+            OPENSEARCH_NODES, avoid=range(http_port, http_port + OPENSEARCH_NODES)
         )
+        result = run_opensearch_cluster(
+            *("start", "--nodes", str(OPENSEARCH_NODES), "--dir", str(directory)),
+            *("--http-port", str(http_port), "--transport-port", str(transport_port)),
+        )
+        if result.returncode == 0:
+            break
+        run_opensearch_cluster("stop", "--dir", str(directory), timeout=60)
+        # Another program may take a port between our probe and the JVM's bind: try new ones.
+        taken = "is in use" in result.stderr or "Failed to bind" in result.stderr
+        if attempt == 1 or not taken:
+            pytest.fail(
+                f"scripts/opensearch-cluster start failed ({result.returncode}):\n{result.stderr}",
+                pytrace=False,
+            )
     try:
         yield OpenSearchCluster(result.stdout.split(), directory, http_port)
     finally:

@@ -35,7 +35,7 @@ public final class ClusterNode {
 
     /** The modules of a distribution that medsearch uses, loaded from the classpath. */
     static final List<Class<? extends Plugin>> PLUGINS = List.of(
-        Netty4Plugin.class, // HTTP and transport: the only network implementation in 2.19
+        Netty4Plugin.class, // HTTP and transport (the node-to-node protocol) over Netty
         CommonAnalysisPlugin.class, // snowball, stop, synonym, shingle, edge_ngram, ...
         MapperExtrasPlugin.class, // search_as_you_type, rank_feature, scaled_float, token_count
         MustachePlugin.class // search templates, the phrase suggester's collate
