@@ -15,7 +15,7 @@ and `start-node` can bring it back with the same settings and data. `stop` sends
 node, then SIGKILL to those still running after --timeout seconds, and removes the pid files.
 
 Only the standard library is used, so that CI and a fresh clone can run it before any install.
-Exit codes: 0 done, 1 failed (the reason on one line of stderr), 2 wrong command line.
+Exit codes: 0 done, 1 failed (the reason on stderr), 2 wrong command line.
 """
 
 from __future__ import annotations
@@ -47,14 +47,14 @@ JAR_NAME = "opensearch-launcher.jar"
 JAR = LAUNCHER / "target" / JAR_NAME
 BUILD_STAMP = LAUNCHER / "target" / "medsearch-build.sha256"
 # A class data sharing archive of the classes a node loads, made once per build: a node starts
-# in about half the time (no parsing and verifying of some 15,000 classes), and the nodes of
-# one machine share those pages. A JVM that cannot use it (another JDK) ignores it, warning.
+# in about half the time (its classes are mapped, not parsed and verified again), and the
+# nodes of one machine share those pages. A JVM that cannot use it ignores it, with a warning.
 CLASS_ARCHIVE = LAUNCHER / "target" / "opensearch-launcher.jsa"
 CONFIG_NAME = "cluster.json"
 HOST = "127.0.0.1"  # every node binds to loopback only: this is a test cluster, never exposed
 
-# OpenSearch 2.19 supports Java 11 to 23 (its distribution bundles 23); Java 24 removed the
-# security manager API that 2.x still calls.
+# OpenSearch 2.19 supports Java 11 to 23 (its distribution bundles 23). Newer ones are refused
+# rather than risked: Java 24 disabled the security manager that 2.x is built around.
 JAVA_VERSIONS = range(11, 24)
 DEFAULT_JAVA_OPTIONS = (
     # Three nodes and the tests share 2 cores and a few GB on CI: a small heap is plenty for
@@ -85,7 +85,7 @@ ERROR_LINE = re.compile(
 
 
 class ClusterError(Exception):
-    """A failure the user can act on; main() prints its message on one line and exits 1."""
+    """A failure the user can act on; main() prints its message and exits 1."""
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,11 @@ class ClusterConfig:
 # --- building the node program -------------------------------------------------------------
 
 
-def source_digest() -> str:
-    """A SHA-256 over the launcher's pom.xml and sources: the jar is rebuilt when it changes."""
+def source_digest(java: str) -> str:
+    """A SHA-256 over the launcher's sources and the JDK: the build is redone when it changes."""
     digest = hashlib.sha256()
+    # The class archive belongs to one JDK build: a JDK update (or another JAVA_HOME) redoes it.
+    digest.update(java_version_text(java).encode())
     files = [LAUNCHER / "pom.xml", *sorted(p for p in (LAUNCHER / "src").rglob("*") if p.is_file())]
     for path in files:
         digest.update(str(path.relative_to(LAUNCHER)).encode())
@@ -129,20 +131,19 @@ def find_maven() -> str:
     return mvn
 
 
-def build(*, quiet: bool = False) -> Path:
+def build() -> Path:
     """Build opensearch/launcher with Maven unless the jar is up to date; return the jar."""
-    find_java()  # fail before a long build if the nodes could not run anyway
+    java = find_java()  # fail before a long build if the nodes could not run anyway
     target = LAUNCHER / "target"
     target.mkdir(exist_ok=True)
     # Two starts at once (parallel test runs) must not run Maven on the same folder together.
     with open(target / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        digest = source_digest()
+        digest = source_digest(java)
         if JAR.exists() and BUILD_STAMP.exists() and BUILD_STAMP.read_text().strip() == digest:
             return JAR
         mvn = find_maven()
-        if not quiet:
-            print("opensearch-cluster: building opensearch/launcher with Maven", file=sys.stderr)
+        print("opensearch-cluster: building opensearch/launcher with Maven", file=sys.stderr)
         # copy-dependencies adds to target/lib and never removes a jar whose version changed.
         shutil.rmtree(target / "lib", ignore_errors=True)
         BUILD_STAMP.unlink(missing_ok=True)
@@ -158,15 +159,14 @@ def build(*, quiet: bool = False) -> Path:
                 f"Maven could not build {LAUNCHER} (exit {result.returncode}):\n"
                 + _tail(result.stdout)
             )
-        make_class_archive(find_java(), quiet=quiet)
+        make_class_archive(java)
         BUILD_STAMP.write_text(digest + "\n")
         return JAR
 
 
-def make_class_archive(java: str, *, quiet: bool = False) -> None:
+def make_class_archive(java: str) -> None:
     """Write CLASS_ARCHIVE from one node started, used and stopped; on failure, go on without."""
-    if not quiet:
-        print("opensearch-cluster: recording the classes a node loads (once)", file=sys.stderr)
+    print("opensearch-cluster: recording the classes a node loads (once)", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="opensearch-cluster-") as folder:
         directory = Path(folder)
         ports = [_ephemeral_port(), _ephemeral_port()]
@@ -284,14 +284,20 @@ def find_java() -> str:
     return java
 
 
-def java_major_version(java: str) -> int:
-    """The feature release of a `java` command: 17 for "17.0.15", 8 for "1.8.0_402"."""
+def java_version_text(java: str) -> str:
+    """What `java -version` prints (its vendor, version and build)."""
     result = subprocess.run(
         [java, "-version"], capture_output=True, text=True, timeout=60, check=False
     )
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', result.stderr)
+    return result.stderr.strip()
+
+
+def java_major_version(java: str) -> int:
+    """The feature release of a `java` command: 17 for "17.0.15", 8 for "1.8.0_402"."""
+    text = java_version_text(java)
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', text)
     if match is None:
-        raise ClusterError(f"cannot tell the version of {java}: {result.stderr.strip()!r}")
+        raise ClusterError(f"cannot tell the version of {java}: {text!r}")
     major = int(match.group(1))
     return int(match.group(2) or 0) if major == 1 else major
 
