@@ -1,13 +1,18 @@
-"""Shared fixtures: a copy of the tiny corpus, an index built from it, and an API client."""
+"""Shared fixtures: a copy of the tiny corpus, an index built from it, an API client, and a
+real 3-node OpenSearch cluster for the OpenSearch tests."""
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +30,7 @@ from indexer.storage import current_generation, open_current
 from search_api.http.app import create_app
 
 TEST_CORPUS = Path(__file__).parent / "corpus"
+OPENSEARCH_CLUSTER = Path(__file__).resolve().parent.parent / "scripts" / "opensearch-cluster"
 # A made-up admin token for tests (not a secret).
 ADMIN_TOKEN = "test-admin-token-0123456789"  # noqa: S105
 
@@ -163,3 +169,148 @@ def strip_posting_arrays(index_dir: Path) -> None:
     for path in folder.glob(f"*{POSTING_ARRAYS_EXTENSION}"):
         path.unlink()
     write_checksums(folder)
+
+
+# --- OpenSearch ------------------------------------------------------------------------------
+
+OPENSEARCH_NODES = 3
+# Set by .ci/run: the run fails if any test marked `opensearch` was skipped or none ran.
+REQUIRE_OPENSEARCH_ENV = "MEDSEARCH_TEST_REQUIRE_OPENSEARCH"
+
+
+@dataclass(frozen=True)
+class OpenSearchCluster:
+    """A running test cluster started by scripts/opensearch-cluster: its URLs and its folder."""
+
+    urls: list[str]
+    directory: Path
+    http_port: int
+
+    def pid(self, node: int) -> int:
+        """The pid of node `node`'s JVM, from its pid file."""
+        return int((self.directory / f"node-{node}.pid").read_text())
+
+    def kill(self, node: int) -> None:
+        """SIGKILL node `node`'s JVM, as a crash would end it, and wait until it is gone."""
+        pid = self.pid(node)
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        # The JVM is not our child: it is gone when /proc no longer shows its command line
+        # (a killed process not yet reaped keeps its pid with an empty command line).
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        while cmdline.exists() and cmdline.read_bytes():
+            assert time.monotonic() < deadline, f"node-{node} (pid {pid}) survived SIGKILL"
+            time.sleep(0.05)
+
+    def start_node(self, node: int) -> subprocess.CompletedProcess[str]:
+        """Restart node `node` with `opensearch-cluster start-node`; it returns once green."""
+        return run_opensearch_cluster(
+            "start-node", "--dir", str(self.directory), "--node", str(node)
+        )
+
+
+def run_opensearch_cluster(
+    *args: str, timeout: float = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run scripts/opensearch-cluster with `args` (and more environment) and capture its output."""
+    # The first run builds the launcher with Maven, which may download its jars: a long bound.
+    return subprocess.run(
+        [str(OPENSEARCH_CLUSTER), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def free_port_range(count: int, avoid: range = range(0)) -> int:
+    """A port P such that P to P+count-1 are free on loopback now (and outside `avoid`)."""
+    # Below the kernel's ephemeral range, which the other tests' servers (port 0) and every
+    # outgoing connection draw from: a port free now must still be free when a JVM binds it.
+    try:
+        ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32768
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(10000, max(ephemeral, 12000) - count)
+        ports = range(base, base + count)
+        if any(port in avoid for port in ports):
+            continue
+        try:
+            for port in ports:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise AssertionError(f"found no {count} free consecutive ports on 127.0.0.1")
+
+
+@pytest.fixture(scope="session")
+def opensearch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenSearchCluster]:
+    """A real 3-node OpenSearch cluster on loopback for the whole test session, green at start.
+
+    Never skipped: without Java or Maven the fixture fails, saying which is missing.
+    """
+    for attempt in range(2):
+        directory = tmp_path_factory.mktemp("opensearch")
+        http_port = free_port_range(OPENSEARCH_NODES)
+        transport_port = free_port_range(
+            OPENSEARCH_NODES, avoid=range(http_port, http_port + OPENSEARCH_NODES)
+        )
+        result = run_opensearch_cluster(
+            *("start", "--nodes", str(OPENSEARCH_NODES), "--dir", str(directory)),
+            *("--http-port", str(http_port), "--transport-port", str(transport_port)),
+        )
+        if result.returncode == 0:
+            break
+        run_opensearch_cluster("stop", "--dir", str(directory), timeout=60)
+        # Another program may take a port between our probe and the JVM's bind: try new ones.
+        taken = "is in use" in result.stderr or "Failed to bind" in result.stderr
+        if attempt == 1 or not taken:
+            pytest.fail(
+                f"scripts/opensearch-cluster start failed ({result.returncode}):\n{result.stderr}",
+                pytrace=False,
+            )
+    try:
+        yield OpenSearchCluster(result.stdout.split(), directory, http_port)
+    finally:
+        stopped = run_opensearch_cluster("stop", "--dir", str(directory), timeout=120)
+        assert stopped.returncode == 0, stopped.stderr
+
+
+_opensearch_outcomes: dict[str, str] = {}
+_opensearch_failure: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember how each OpenSearch test ended, for the check in pytest_sessionfinish."""
+    if "opensearch" not in report.keywords:
+        return
+    if report.skipped:
+        _opensearch_outcomes[report.nodeid] = "skipped"
+    elif report.when == "call" or report.failed:
+        _opensearch_outcomes.setdefault(report.nodeid, report.outcome)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With MEDSEARCH_TEST_REQUIRE_OPENSEARCH=1 (CI), fail a run whose OpenSearch tests skipped."""
+    if os.environ.get(REQUIRE_OPENSEARCH_ENV) != "1":
+        return
+    skipped = sorted(name for name, outcome in _opensearch_outcomes.items() if outcome == "skipped")
+    if skipped:
+        _opensearch_failure.append(f"{len(skipped)} OpenSearch test(s) skipped: {skipped}")
+    elif not _opensearch_outcomes:
+        _opensearch_failure.append("no OpenSearch test ran (were they deselected?)")
+    if _opensearch_failure and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say why a run that passed every test still failed (see pytest_sessionfinish)."""
+    for line in _opensearch_failure:
+        terminalreporter.write_line(f"{REQUIRE_OPENSEARCH_ENV}=1: {line}", red=True, bold=True)
