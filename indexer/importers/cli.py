@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from indexer.errors import MedsearchError
+from indexer.errors import ImportSourceError, MedsearchError
 from indexer.importers.items import ImportedArticle, Skipped
 from indexer.importers.writer import ImportReport, write_articles
 
@@ -17,15 +17,6 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 Source = Iterator[ImportedArticle | Skipped]
-
-
-class ImportSourceError(MedsearchError):
-    """The source of an import cannot be read: missing, a folder where a file belongs, not XML."""
-
-    def __init__(self, source: Path, problem: str) -> None:
-        super().__init__(f"{source}: {problem}")
-        self.source = source
-        self.problem = problem
 
 
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:
