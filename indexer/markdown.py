@@ -188,6 +188,9 @@ def _inline_text(children: Sequence[Token], out: list[str]) -> None:
 
 
 _BLOCK_ENDS: dict[str, str] = {
+    # A nested list starts on a line of its own after its parent item's (hidden) paragraph.
+    "bullet_list_open": "\n",
+    "ordered_list_open": "\n",
     "paragraph_close": "\n\n",
     "heading_close": "\n\n",
     "list_item_close": "\n",

@@ -15,6 +15,11 @@ DROPPED_ELEMENTS: tuple[str, ...] = (
     "applet", "form", "input", "button", "select", "textarea", "svg", "math", "canvas", "audio",
     "video", "head", "link", "meta", "base",
 )  # fmt: skip
+# Hosts of feed trackers, ad slots and share buttons that feeds and blogs put into post bodies.
+TRACKER_HOSTS: tuple[str, ...] = (
+    "feeds.feedburner.com", "feedads.g.doubleclick.net", "pixel.wp.com", "stats.wordpress.com",
+    "feeds.wordpress.com", "res3.feedsportal.com", "da.feedsportal.com",
+)  # fmt: skip
 SAFE_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto", ""})
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -48,6 +53,11 @@ def clean_tree(root: etree._Element, base_url: str = "") -> None:
     """Drop active elements and unsafe URLs in place; resolve relative URLs against `base_url`."""
     for element in list(root.iter(*DROPPED_ELEMENTS)):
         _drop(element)
+    for element in list(root.iter("a", "img")):
+        url = element.get("href") or element.get("src") or ""
+        tiny = element.get("width") == "1" or element.get("height") == "1"
+        if tiny or urlsplit(url.strip()).netloc.lower() in TRACKER_HOSTS:
+            _drop(element)
     for element in root.iter(etree.Element):
         for name in list(element.attrib):
             if name.lower().startswith("on"):
@@ -108,5 +118,10 @@ def fragment_to_text(fragment: str) -> str:
 
 def tidy_markdown(markdown: str) -> str:
     """Trailing spaces off every line, at most one blank line in a row, one final newline."""
+    # A `<br>` (markdownify's `\\` at the end of a line) before a blank line breaks nothing.
     lines = [line.rstrip() for line in markdown.strip().splitlines()]
+    lines = [
+        line[:-1].rstrip() if line.endswith("\\") and (i + 1 == len(lines) or not lines[i + 1].strip()) else line
+        for i, line in enumerate(lines)
+    ]
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip() + "\n" if lines else ""
