@@ -54,7 +54,7 @@ _CONTENTS = re.compile(
     re.IGNORECASE,
 )
 # Academic degrees and titles after a name: "Catherine A. Okoro, PhD, MS".
-_DEGREE = re.compile(r"^(?:[A-Z][A-Za-z]*[A-Z][A-Za-z.]*|Dr\.?|Prof\.?|Jr\.?|Sr\.?|II|III|IV)$")
+_DEGREE = re.compile(r"^(?!II|III|IV)(?:[A-Z][A-Za-z]*[A-Z][A-Za-z.]*)$")
 _BYLINE = re.compile(
     r"^(?:by|written by|posted by|author|authors|por|escrito por|par|von|di|de)\s*:?\s+(.+)$",
     re.IGNORECASE,
@@ -376,7 +376,7 @@ def _blocks(body: etree._Element) -> list[_Block]:
     for element in body:
         heading = int(element.tag[1]) if re.fullmatch(r"h[1-6]", str(element.tag)) else 0
         text = _text_of(element)
-        if text or element.tag in ("img", "table"):
+        if text or element.tag in ("img", "table") or next(element.iter("img"), None) is not None:
             blocks.append(_Block(element, text, heading))
     return blocks
 
