@@ -208,7 +208,9 @@ def _load_front_matter(yaml_text: str, path: Path) -> dict[str, Any]:
         else:
             line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
             where, cause = f"line {line}", problem
-        raise ArticleError(path, "front matter", f"YAML cannot be parsed at {where}: {cause}") from None
+        raise ArticleError(
+            path, "front matter", f"YAML cannot be parsed at {where}: {cause}"
+        ) from None
     except yaml.YAMLError as exc:
         raise ArticleError(path, "front matter", f"YAML cannot be parsed: {exc}") from None
     if meta is None:

@@ -1,4 +1,4 @@
-"""One Markdown parse: sanitised HTML for reading and plain text for indexing, from one token stream."""
+"""One Markdown parse: sanitised HTML for reading and plain text for indexing, from one stream."""
 
 from __future__ import annotations
 

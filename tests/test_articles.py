@@ -203,7 +203,10 @@ def test_load_article_url_and_summary(tmp_path: Path) -> None:
     assert (article.url, article.summary) == ("https://clinic.example.org/a/", "Short.")
     assert 'src="https://clinic.example.org/a/p.png"' in article.html
     error = _error_for(tmp_path, "---\ntitle: T\nurl: clinic page\n---\nB\n")
-    assert (error.field, error.problem) == ("url", "'clinic page' is not a web address; write https://...")
+    assert (error.field, error.problem) == (
+        "url",
+        "'clinic page' is not a web address; write https://...",
+    )
 
 
 def _error_for_path(path: Path, corpus: Path) -> ArticleError:

@@ -83,21 +83,25 @@ suggest, why it helps, and what to bring to your next appointment.</p>
 <p>High-flow oxygen through a non-rebreather mask stops many attacks within fifteen minutes.
 See the <a href="/guides/oxygen">oxygen guide</a> for the flow rates we prescribe.</p>
 <p><img src="/img/mask.png" alt="A non-rebreather oxygen mask"/></p>
-<blockquote><p>The first bout was the worst because I did not know what was happening.</p></blockquote>
+<blockquote><p>The first bout was the worst because I did not know what it was.</p></blockquote>
 <h2>What to bring</h2><ol><li>Your attack diary</li><li>A list of medicines</li></ol>
 </article>
 <div class="share">Share on Facebook · Share on X</div>
 <section id="comments"><h3>Comments</h3><p>Great post! Thanks, from a reader.</p></section>
 <footer>© Quill Clinic. All rights reserved.</footer></body></html>"""
 
-CONTENTS_PAGE = """<!DOCTYPE html><html><head><title>Current Volume | Revista</title>
+CONTENTS_PAGE = (
+    """<!DOCTYPE html><html><head><title>Current Volume | Revista</title>
 <meta content="2023-12-22T01:36:38Z" name="DC.date"/></head><body>
 <h1 class="page-title">Volume 20 2023</h1><h1>Table of Contents</h1>
-<h3>December</h3>""" + "".join(
-    f'<p class="toc"><span>E{n}:</span> <a href="23_{n:04d}.htm">Made-up article number {n} about '
-    f"health</a></p><p>Author A. Made-up article number {n}. Rev Fict 2023;20:{n}.</p>"
-    for n in range(1, 40)
-) + "</body></html>"
+<h3>December</h3>"""
+    + "".join(
+        f'<p class="toc"><span>E{n}:</span> <a href="23_{n:04d}.htm">Made-up article number {n} '
+        f"about health</a></p><p>Author A. Made-up article number {n}. Rev Fict 2023;20:{n}.</p>"
+        for n in range(1, 40)
+    )
+    + "</body></html>"
+)
 
 HOSTILE_PAGE = """<!DOCTYPE html><html><head><title>Hostile page</title>
 <meta name="citation_title" content="Migraine diary tips"/>
@@ -155,7 +159,10 @@ def test_import_html_keeps_structure_and_drops_boilerplate(tmp_path: Path) -> No
     items = list(import_html(write_site(tmp_path), "https://revista.example.org/"))
     markdown = _by_title(items)["Un estudio inventado sobre la diabetes"].markdown
     assert markdown.startswith("## Introducción\n\nEl estudio 1 analizó la diabetes")
-    assert "- Encuesta sobre la diabetes\n  - telefónica\n  - en persona\n- Registros clínicos" in markdown
+    assert (
+        "- Encuesta sobre la diabetes\n  - telefónica\n  - en persona\n- Registros clínicos"
+        in markdown
+    )
     assert "| Grupo | Casos |" in markdown
     for boilerplate in (
         "Las opiniones expresadas",  # repeated on every page of the import

@@ -69,10 +69,10 @@ def item(post_id: int, title: str, **fields: str) -> str:
 
 
 CLASSIC = (
-    "Cluster headache comes in bouts.\n\nOxygen helps: <a href=\"https://example.org/o2\">"
-    "the guide</a>.\nA second line.\n\n[caption id=\"a1\" align=\"alignnone\"]"
-    "<img src=\"https://quill-clinic.example.org/m.png\" alt=\"A mask\" /> The mask[/caption]"
-    "\n\n<!--more-->\n\nAfter the fold.[gallery ids=\"3,4\"]"
+    'Cluster headache comes in bouts.\n\nOxygen helps: <a href="https://example.org/o2">'
+    'the guide</a>.\nA second line.\n\n[caption id="a1" align="alignnone"]'
+    '<img src="https://quill-clinic.example.org/m.png" alt="A mask" /> The mask[/caption]'
+    '\n\n<!--more-->\n\nAfter the fold.[gallery ids="3,4"]'
 )
 BLOCKS = (
     "<!-- wp:heading --><h2>What helps</h2><!-- /wp:heading -->"
@@ -82,20 +82,22 @@ BLOCKS = (
 HOSTILE = (
     "<p>Safe words.</p><script>alert('s')</script><img src=x onerror=\"alert('i')\">"
     "<a href=\"javascript:alert('l')\">link</a><svg onload=\"alert('v')\"></svg>"
-    "<iframe src=\"https://evil.example.org\"></iframe>"
+    '<iframe src="https://evil.example.org"></iframe>'
 )
 
 
 def write_export(folder: Path) -> Path:
     items = [
-        item(1, "Living with cluster headache", content=CLASSIC, excerpt="<p>Bouts &amp; oxygen.</p>"),
+        item(
+            1, "Living with cluster headache", content=CLASSIC, excerpt="<p>Bouts &amp; oxygen.</p>"
+        ),
         item(2, "Our clinic", post_type="page", creator="\u200btfenn>", content=BLOCKS),
         item(3, "Hostile post", content=HOSTILE),
         item(4, "Draft post", status="draft", gmt="0000-00-00 00:00:00"),
         item(5, "Private post", status="private"),
         item(6, "Scheduled post", status="future"),
         item(7, "Trashed post", status="trash"),
-        item(8, "Locked post", password="secret"),
+        item(8, "Locked post", password="made-up"),  # noqa: S106
         item(9, "mask.png", post_type="attachment", status="inherit"),
         item(10, "Home", post_type="nav_menu_item"),
     ]
@@ -107,7 +109,11 @@ def write_export(folder: Path) -> Path:
 def test_import_wordpress_reads_published_posts_and_pages(tmp_path: Path) -> None:
     items = list(import_wordpress(write_export(tmp_path)))
     articles = [i for i in items if isinstance(i, ImportedArticle)]
-    assert [a.title for a in articles] == ["Living with cluster headache", "Our clinic", "Hostile post"]
+    assert [a.title for a in articles] == [
+        "Living with cluster headache",
+        "Our clinic",
+        "Hostile post",
+    ]
     post = articles[0]
     assert post.date == dt.date(2021, 5, 4)
     assert post.authors == ("Dr. Mara Quill",)
@@ -150,7 +156,11 @@ def test_import_wordpress_hostile_post_renders_inert(tmp_path: Path) -> None:
 def test_import_wordpress_second_run_changes_nothing(tmp_path: Path) -> None:
     export = write_export(tmp_path)
     first = write_articles(import_wordpress(export), tmp_path / "out")
-    assert sorted(first.added) == ["hostile-post.md", "living-with-cluster-headache.md", "our-clinic.md"]
+    assert sorted(first.added) == [
+        "hostile-post.md",
+        "living-with-cluster-headache.md",
+        "our-clinic.md",
+    ]
     second = write_articles(import_wordpress(export), tmp_path / "out")
     assert (second.added, second.updated, len(second.unchanged)) == ([], [], 3)
     assert "skipped 7 (attachment 1, draft 1, future 1" in second.summary(0.5)

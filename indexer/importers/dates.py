@@ -1,4 +1,4 @@
-"""Dates as web pages and feeds write them: ISO, RFC 822, and day-month-year in several languages."""
+"""Dates as web pages write them: ISO, and day-month-year with month names in several languages."""
 
 from __future__ import annotations
 

@@ -83,7 +83,9 @@ def import_feed(path: Path) -> Iterator[ImportedArticle | Skipped]:
         problem = parsed.get("bozo_exception") or "no RSS or Atom elements"
         raise ImportSourceError(path, f"is not an RSS or Atom feed ({problem})")
     # Relative links in entries resolve against the feed's own address, when it gives one.
-    self_links = [link.get("href", "") for link in feed.get("links", []) if link.get("rel") == "self"]
+    self_links = [
+        link.get("href", "") for link in feed.get("links", []) if link.get("rel") == "self"
+    ]
     base = safe_url(self_links[0] if self_links else feed.get("link", ""))
     for number, entry in enumerate(parsed.get("entries", []), start=1):
         title = " ".join(fragment_to_text(str(entry.get("title", ""))).split())

@@ -107,6 +107,9 @@ def _metas(tree: etree._Element) -> dict[str, list[str]]:
     return found
 
 
+_LD_PAGE_TYPES = frozenset({"BlogPosting", "WebPage", "MedicalWebPage", "Report"})
+
+
 def _json_ld(tree: etree._Element) -> list[dict[str, Any]]:
     """The JSON-LD objects of the page that describe an article or a web page."""
     objects: list[dict[str, Any]] = []
@@ -125,9 +128,10 @@ def _json_ld(tree: etree._Element) -> list[dict[str, Any]]:
             elif isinstance(item, dict):
                 stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
                 kind = item.get("@type")
-                kinds = kind if isinstance(kind, list) else [kind]
-                if any(isinstance(k, str) and ("Article" in k or k in ("BlogPosting", "WebPage",
-                       "MedicalWebPage", "ScholarlyArticle", "Report")) for k in kinds):  # fmt: skip
+                kinds = [
+                    k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)
+                ]
+                if any("Article" in k or k in _LD_PAGE_TYPES for k in kinds):
                     objects.append(item)
     return objects
 
@@ -165,7 +169,7 @@ def clean_name(name: str) -> str:
 
 def _looks_like_names(text: str) -> list[str]:
     """The names of an author line (`Ana Ortiz, MD; Ben Cho, PhD`), or [] if it is no such line."""
-    if not text or len(text) > 400 or text.endswith((".", "?", "!")) and ";" not in text:
+    if not text or len(text) > 400 or (text.endswith((".", "?", "!")) and ";" not in text):
         return []
     names = [clean_name(part) for part in _split_authors(text)]
     for name in names:
@@ -486,8 +490,8 @@ def _read_page(path: Path, folder: Path, base_url: str) -> _Page | Skipped:
     clean_tree(body, meta.url)
     blocks = _drop_back_matter(_blocks(body))
     page.blocks = _drop_empty_sections(_trim_head(blocks, meta))
-    if not page.title and document is not None and getattr(document, "title", None):
-        page.title = _words(str(document.title))
+    if not page.title and getattr(document, "title", None):
+        page.title = _words(str(getattr(document, "title", "")))
     reason = _contents_reason(page, tree)
     if reason:
         return Skipped(str(path), reason, "contents page")

@@ -24,11 +24,8 @@ SAFE_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto", ""})
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
-class _Converter(MarkdownConverter):  # type: ignore[misc]  # markdownify's class is untyped
-    """markdownify with our choices: ATX headings, `-` bullets, images kept everywhere."""
-
-
-_CONVERTER = _Converter(
+# markdownify with our choices: ATX headings, `-` bullets, `<br>` as `\`, images kept everywhere.
+_CONVERTER = MarkdownConverter(
     heading_style="ATX",
     bullets="-",
     newline_style="backslash",
@@ -121,7 +118,9 @@ def tidy_markdown(markdown: str) -> str:
     # A `<br>` (markdownify's `\\` at the end of a line) before a blank line breaks nothing.
     lines = [line.rstrip() for line in markdown.strip().splitlines()]
     lines = [
-        line[:-1].rstrip() if line.endswith("\\") and (i + 1 == len(lines) or not lines[i + 1].strip()) else line
+        line[:-1].rstrip()
+        if line.endswith("\\") and (i + 1 == len(lines) or not lines[i + 1].strip())
+        else line
         for i, line in enumerate(lines)
     ]
     return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip() + "\n" if lines else ""

@@ -86,7 +86,9 @@ def _authors(channel: etree._Element) -> dict[str, str]:
         fields = {_kind(child)[1]: _text(child) for child in element}
         login = _clean_name(fields.get("author_login", ""))
         full = " ".join(
-            part for part in (fields.get("author_first_name"), fields.get("author_last_name")) if part
+            part
+            for part in (fields.get("author_first_name"), fields.get("author_last_name"))
+            if part
         )
         display = _clean_name(fields.get("author_display_name", "") or full or login)
         if login:
@@ -129,7 +131,9 @@ def _read_item(item: etree._Element, authors: dict[str, str]) -> ImportedArticle
     post_type = wp.get("post_type", "post")
     status = wp.get("status", "publish")
     if post_type not in ARTICLE_TYPES:
-        what = "an attachment" if post_type == "attachment" else f"a {post_type}, not a post or page"
+        what = (
+            "an attachment" if post_type == "attachment" else f"a {post_type}, not a post or page"
+        )
         return Skipped(source, what, post_type)
     if status != "publish":
         return Skipped(source, _SKIP_STATUS.get(status, f"status {status!r}"), status)
@@ -164,7 +168,9 @@ def import_wordpress(path: Path) -> Iterator[ImportedArticle | Skipped]:
     except etree.XMLSyntaxError as error:
         raise ImportSourceError(path, f"is not well-formed XML ({error})") from None
     channel = next((child for child in root if _kind(child)[1] == "channel"), None)
-    if channel is None or not any("wordpress.org/export" in (uri or "") for uri in root.nsmap.values()):
+    if channel is None or not any(
+        "wordpress.org/export" in (uri or "") for uri in root.nsmap.values()
+    ):
         raise ImportSourceError(path, "is not a WordPress export (no wp: namespace or channel)")
     authors = _authors(channel)
     for item in channel:
