@@ -54,7 +54,7 @@ _CONTENTS = re.compile(
     re.IGNORECASE,
 )
 # Academic degrees and titles after a name: "Catherine A. Okoro, PhD, MS".
-_DEGREE = re.compile(r"^(?!II|III|IV)(?:[A-Z][A-Za-z]*[A-Z][A-Za-z.]*)$")
+_DEGREE = re.compile(r"^(?!II|III|IV)(?:[A-Z][A-Za-z.-]*[A-Z][A-Za-z.-]*)$")
 _BYLINE = re.compile(
     r"^(?:by|written by|posted by|author|authors|por|escrito por|par|von|di|de)\s*:?\s+(.+)$",
     re.IGNORECASE,
