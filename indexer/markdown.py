@@ -169,13 +169,22 @@ def _html_text(fragment: str) -> str:
     return str(root.text_content())
 
 
+_HIDDEN_INLINE = re.compile(r"<(/?)(script|style|template)\b", re.IGNORECASE)
+
+
 def _inline_text(children: Sequence[Token], out: list[str]) -> None:
+    hidden = False  # inside an inline <script> or <style>: its content is no text
     for child in children:
         kind = child.type
+        if kind == "html_inline" and (tag := _HIDDEN_INLINE.match(child.content)):
+            hidden = not tag.group(1)
+            continue
+        if hidden:
+            continue
         if kind in ("text", "code_inline"):
             out.append(child.content)
         elif kind in ("softbreak", "hardbreak"):
-            out.append("\n" if kind == "hardbreak" else " ")
+            out.append("\n")  # the author's line breaks, as the API's `body` has always kept them
         elif kind in ("image", "image_text"):
             out.append(" ")
             _inline_text(child.children or [], out)
