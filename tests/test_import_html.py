@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from indexer.importers.html import clean_name, import_html, page_url
+from lxml import html as lxml_html
+
+from indexer.importers.html import clean_name, import_html, page_url, read_metadata
 from indexer.importers.items import ImportedArticle, Skipped
 from indexer.importers.writer import write_articles
 from indexer.markdown import render_markdown
@@ -244,3 +246,18 @@ def test_page_url_from_base_url_or_wget_host_folder(tmp_path: Path) -> None:
         page_url(page, tmp_path / "clinic.example.org", "https://clinic.example.org")
         == "https://clinic.example.org/blog/post.html"
     )
+
+
+def test_read_metadata_visible_byline_and_time_without_meta_tags() -> None:
+    page = (
+        "<html><head><title>Sleep | Blog</title></head><body><main><h1>Sleep and migraine</h1>"
+        '<p class="meta">By Ana Ortiz and Ben Cho · <time datetime="2021-05-04">4 May</time></p>'
+        "<p>Text.</p></main></body></html>"
+    )
+    meta = read_metadata(lxml_html.fromstring(page), "https://blog.example.org/sleep")
+    assert (meta.title, meta.date, meta.authors) == (
+        "Sleep and migraine",
+        dt.date(2021, 5, 4),
+        ("Ana Ortiz", "Ben Cho"),
+    )
+    assert meta.url == "https://blog.example.org/sleep"

@@ -59,6 +59,7 @@ _BYLINE = re.compile(
     r"^(?:by|written by|posted by|author|authors|por|escrito por|par|von|di|de)\s*:?\s+(.+)$",
     re.IGNORECASE,
 )
+_BYLINE_END = re.compile(r"\s+[·•|—–]\s+|\s*,?\s+(?:on|el|le|am)\s+\d")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|[a-z]{1,3}|[A-Z]\.)$")
 _SPLIT_NAMES = re.compile(r"\s*;\s*|\s*,\s*(?:and|y|et|und|e)\s+|\s+(?:and|y|et|und|e|&)\s+")
 
@@ -168,7 +169,13 @@ def clean_name(name: str) -> str:
 
 
 def _looks_like_names(text: str) -> list[str]:
-    """The names of an author line (`Ana Ortiz, MD; Ben Cho, PhD`), or [] if it is no such line."""
+    """The names of an author line (`Ana Ortiz, MD; Ben Cho, PhD`), or [] if it is no such line.
+
+    `By Ana Ortiz and Ben Cho · May 4, 2021` gives the names before the separator.
+    """
+    text = _BYLINE_END.split(text, maxsplit=1)[0].strip()
+    match = _BYLINE.match(text)
+    text = match.group(1) if match else text
     if not text or len(text) > 400 or (text.endswith((".", "?", "!")) and ";" not in text):
         return []
     names = [clean_name(part) for part in _split_authors(text)]
@@ -219,8 +226,7 @@ def _visible_byline(heading: etree._Element | None, tree: etree._Element) -> tup
         " or contains(@class, 'byline') or @rel='author' or @itemprop='author']"
     ):
         text = _text_of(element)
-        match = _BYLINE.match(text)
-        names = _looks_like_names(match.group(1) if match else text)
+        names = _looks_like_names(text)
         if names:
             return names, text
     if heading is None:
@@ -239,8 +245,7 @@ def _visible_byline(heading: etree._Element | None, tree: etree._Element) -> tup
         seen += 1
         if seen > 6:
             break
-        match = _BYLINE.match(text)
-        names = _looks_like_names(match.group(1) if match else text)
+        names = _looks_like_names(text)
         if names:
             return names, text
     return [], ""
