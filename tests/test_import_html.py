@@ -60,6 +60,10 @@ def journal_page(number: int, date: str, title: str, authors: str, topic: str) -
 <h2>Introducción</h2>{paragraphs}
 <h2>Métodos</h2><ul><li>Encuesta sobre {topic}<ul><li>telefónica</li><li>en persona</li></ul>
 </li><li>Registros clínicos</li></ul>
+<p>Los casos de {topic} por edad están en la <a href="#tabla1">tabla 1</a> de este estudio.
+</p><p><a href="#top">Inicio de la página</a></p>
+<h5><a href="#tabla1-arriba"><img src="/imagenes/flecha.gif" alt="Volver al texto"/></a>Tabla 1.
+Casos de {topic} por grupo</h5>
 <table><tr><th>Grupo</th><th>Casos</th></tr><tr><td>18-44</td><td>{number}</td></tr></table>
 <h2>Datos sobre los autores</h2><p>Autor responsable de la correspondencia: Nadie Ficticio,
 Universidad Inventada, Villarriba.</p>
@@ -166,6 +170,8 @@ def test_import_html_keeps_structure_and_drops_boilerplate(tmp_path: Path) -> No
         in markdown
     )
     assert "| Grupo | Casos |" in markdown
+    assert "Los casos de la diabetes por edad están en la tabla 1 de este estudio.\n" in markdown
+    assert "##### Tabla 1. Casos de la diabetes por grupo" in markdown
     for boilerplate in (
         "Las opiniones expresadas",  # repeated on every page of the import
         "REVISADO POR EXPERTOS",
@@ -177,6 +183,9 @@ def test_import_html_keeps_structure_and_drops_boilerplate(tmp_path: Path) -> No
         "Ana María Ortiz",  # the author line
         "INVESTIGACIÓN ORIGINAL",  # the kicker above the title
         "Herramientas", "Inicio", "Buscar", "revisada el", "analytics",
+        "Volver al texto", "flecha.gif",  # an icon on every page
+        "](https://revista",  # in-page links lead nowhere in the article
+
     ):  # fmt: skip
         assert boilerplate not in markdown, boilerplate
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import trafilatura
 from lxml import etree
@@ -25,7 +25,7 @@ from lxml import html as lxml_html
 
 from indexer.importers.dates import find_date
 from indexer.importers.items import ImportedArticle, Skipped
-from indexer.importers.markup import clean_tree, element_to_markdown, safe_url
+from indexer.importers.markup import clean_tree, drop_element, element_to_markdown, safe_url
 
 PAGE_SUFFIXES: tuple[str, ...] = (".htm", ".html")
 # A block of text found on at least this many pages of one import, and on at least this share
@@ -380,6 +380,38 @@ def _to_html(element: etree._Element) -> None:
             node.attrib.pop(name, None)
 
 
+def _unlink_in_page_anchors(body: etree._Element, url: str) -> None:
+    """Links to a place in the page itself (`#table1`, "back to text") lose their address.
+
+    The imported article keeps no element ids, so such a link would lead nowhere; trafilatura
+    also turns `#table1` into the site's root with that fragment.
+    """
+    page = urlsplit(url)
+    for link in body.iter("a"):
+        target = urlsplit(link.get("href") or "")
+        if (
+            target.fragment
+            and target.netloc in ("", page.netloc)
+            and (target.path in ("", "/", page.path))
+        ):
+            link.attrib.pop("href", None)
+
+
+def _image_key(src: str | None) -> str:
+    """An image's address without its scheme: `http://` and `https://` copies are one icon."""
+    parts = urlsplit(src or "")
+    return f"{parts.netloc.lower()}{parts.path}"
+
+
+def _image_sources(page: _Page) -> set[str]:
+    return {
+        _image_key(img.get("src"))
+        for block in page.blocks
+        for img in block.element.iter("img")
+        if img.get("src")
+    }
+
+
 def _blocks(body: etree._Element) -> list[_Block]:
     blocks = []
     for element in body:
@@ -492,6 +524,7 @@ def _read_page(path: Path, folder: Path, base_url: str) -> _Page | Skipped:
         return Skipped(str(path), reason or "no main text found", "contents page" if reason else
                        "no text")  # fmt: skip
     _to_html(body)  # first: trafilatura's `<head>` is a heading, HTML's is dropped
+    _unlink_in_page_anchors(body, meta.url)
     clean_tree(body, meta.url)
     blocks = _drop_back_matter(_blocks(body))
     page.blocks = _drop_empty_sections(_trim_head(blocks, meta))
@@ -512,6 +545,8 @@ def _boilerplate(pages: list[_Page]) -> set[str]:
         counts.update(
             {block.text for block in page.blocks if len(block.text.split()) >= REPEAT_MIN_WORDS}
         )
+        # Images found on many pages are icons and logos ("back to text" arrows).
+        counts.update({f"\1{src}" for src in _image_sources(page)})
     least = max(REPEAT_MIN_PAGES, REPEAT_MIN_SHARE * len(pages))
     return {text for text, count in counts.items() if count >= least}
 
@@ -547,6 +582,9 @@ def import_html(folder: Path, base_url: str = "") -> Iterator[ImportedArticle | 
             continue
         root = lxml_html.Element("div")
         for block in blocks:
+            for img in list(block.element.iter("img")):
+                if f"\1{_image_key(img.get('src'))}" in repeated:
+                    drop_element(img)
             block.element.tail = None
             root.append(block.element)
         yield ImportedArticle(

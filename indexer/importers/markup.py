@@ -49,12 +49,12 @@ def safe_url(url: str | None, base_url: str = "") -> str:
 def clean_tree(root: etree._Element, base_url: str = "") -> None:
     """Drop active elements and unsafe URLs in place; resolve relative URLs against `base_url`."""
     for element in list(root.iter(*DROPPED_ELEMENTS)):
-        _drop(element)
+        drop_element(element)
     for element in list(root.iter("a", "img")):
         url = element.get("href") or element.get("src") or ""
         tiny = element.get("width") == "1" or element.get("height") == "1"
         if tiny or urlsplit(url.strip()).netloc.lower() in TRACKER_HOSTS:
-            _drop(element)
+            drop_element(element)
     for element in root.iter(etree.Element):
         for name in list(element.attrib):
             if name.lower().startswith("on"):
@@ -68,7 +68,7 @@ def clean_tree(root: etree._Element, base_url: str = "") -> None:
                     del element.attrib[name]
 
 
-def _drop(element: etree._Element) -> None:
+def drop_element(element: etree._Element) -> None:
     parent = element.getparent()
     if parent is None:
         return
@@ -109,7 +109,7 @@ def fragment_to_text(fragment: str) -> str:
     except etree.ParserError:
         return ""
     for element in list(root.iter(*DROPPED_ELEMENTS)):
-        _drop(element)
+        drop_element(element)
     return " ".join(str(root.text_content()).split())
 
 
