@@ -8,13 +8,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from indexer.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 from indexer.errors import ImportSourceError, MedsearchError
 from indexer.importers.items import ImportedArticle, Skipped
 from indexer.importers.writer import ImportReport, write_articles
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 Source = Iterator[ImportedArticle | Skipped]
 
