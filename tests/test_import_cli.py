@@ -11,6 +11,7 @@ import pytest
 
 from indexer.articles import load_article
 from indexer.build import update_index
+from indexer.importers.feed import import_feed
 from indexer.importers.items import ImportedArticle
 from indexer.importers.writer import article_markdown, slug_for, write_articles
 from indexer.storage import open_current
@@ -150,3 +151,20 @@ def test_index_stores_html_url_and_residue_free_text(tmp_path: Path) -> None:
     _, index = open_current(tmp_path / "index")
     with index.searcher() as searcher:
         assert [fields["id"] for fields in searcher.documents()] == ["other"]
+
+
+def test_import_again_updates_only_the_changed_article(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(RSS)
+    out = tmp_path / "out"
+    write_articles(import_feed(feed), out)
+    before = (out / "summary-only.md").stat().st_mtime_ns
+    feed.write_text(RSS.replace("High-flow oxygen stops many attacks.</p>", "Changed.</p>"))
+    again = write_articles(import_feed(feed), out)
+    assert (again.added, again.updated, again.unchanged) == (
+        [],
+        ["oxygen-for-cluster.md"],
+        ["summary-only.md"],
+    )
+    assert (out / "summary-only.md").stat().st_mtime_ns == before
+    assert "Changed." in (out / "oxygen-for-cluster.md").read_text()
