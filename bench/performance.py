@@ -35,7 +35,7 @@ ENGINES = ("ours", "naive_whoosh", "sqlite_fts5")
 RESULTS_DIR = Path(__file__).parent / "results"
 CHANGED_ARTICLES = 10
 _APP_FACTORIES = {
-    "ours": "search_api.app:create_app_from_env",
+    "ours": "search_api.http.app:create_app_from_env",
     "naive_whoosh": "bench.peers:create_naive_whoosh_app",
     "sqlite_fts5": "bench.peers:create_sqlite_fts5_app",
 }

@@ -35,10 +35,10 @@ from indexer.build import build_index
 from indexer.schema import article_to_document, build_schema
 from indexer.settings import Settings
 from indexer.storage import new_build_dir, publish
-from search_api.app import create_app
-from search_api.live_index import LiveIndex
-from search_api.snapshot_cache import SnapshotCache
-from search_api.suggest import Vocabulary, suggest
+from search_api.http.app import create_app
+from search_api.whoosh_engine.live.live_index import LiveIndex
+from search_api.whoosh_engine.live.snapshot_cache import SnapshotCache
+from search_api.whoosh_engine.results.suggest import Vocabulary, suggest
 
 FEATURE_FIELDS = ("author_exact", "day")
 _WORD = re.compile(r"[a-z]{3,}")

@@ -32,10 +32,10 @@ from indexer.errors import ArticleError, QueryError
 from indexer.jsonl import iter_jsonl
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
-from search_api.array_scoring import ScoringArrays
-from search_api.live_index import LiveIndex
-from search_api.search import SearchOptions, rank
-from search_api.synonym_source import load_synonyms
+from search_api.query.synonyms import load_synonyms
+from search_api.whoosh_engine.live.live_index import LiveIndex
+from search_api.whoosh_engine.results.search import SearchOptions, rank
+from search_api.whoosh_engine.score.arrays import ScoringArrays
 
 # Names as printed and written to JSON, with the ir-measures measure behind each.
 MEASURES: dict[str, Any] = {

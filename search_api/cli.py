@@ -16,7 +16,7 @@ from indexer.errors import IndexCorruptError
 from indexer.importers.cli import add_import_arguments, run_import
 from indexer.settings import Settings
 from indexer.storage import current_generation
-from search_api.access_log import uvicorn_log_config
+from search_api.http.access_log import uvicorn_log_config
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,7 +75,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         else:
             os.environ.pop(variable, None)
     uvicorn.run(
-        "search_api.app:create_app_from_env",
+        "search_api.http.app:create_app_from_env",
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -1,4 +1,4 @@
-"""Response bodies of the API: Whoosh hits become these models in `search_api.search` only."""
+"""Response bodies of the API, shared by every engine: what `SearchEngine` methods return."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from indexer.pause import PAUSE_ENV, Phase
 from indexer.posting_arrays import EXTENSION as POSTING_ARRAYS_EXTENSION
 from indexer.settings import Settings
 from indexer.storage import current_generation, open_current
-from search_api.app import create_app
+from search_api.http.app import create_app
 
 TEST_CORPUS = Path(__file__).parent / "corpus"
 # A made-up admin token for tests (not a secret).

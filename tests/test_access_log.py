@@ -15,8 +15,8 @@ from pydantic import SecretStr
 
 from bench.server import running_server
 from indexer.settings import Settings
-from search_api.access_log import ACCESS_LOGGER
-from search_api.app import create_app
+from search_api.http.access_log import ACCESS_LOGGER
+from search_api.http.app import create_app
 
 SECRET = "tok-3f9c2a7d1e-5b8e4c0a"  # noqa: S105 - a made-up token the logs must not show
 

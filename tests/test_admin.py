@@ -16,7 +16,7 @@ from indexer.build import update_index
 from indexer.errors import EmptyCorpusError
 from indexer.locks import WriterLock
 from indexer.settings import Settings
-from search_api.app import create_app
+from search_api.http.app import create_app
 from tests.conftest import ADMIN_TOKEN, write_article
 
 TOKEN = ADMIN_TOKEN

@@ -23,7 +23,7 @@ from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from indexer.settings import Settings
-from search_api.app import create_app
+from search_api.http.app import create_app
 
 # Per operation and mode; the whole file runs in well under a minute.
 EXAMPLES = 50

@@ -30,17 +30,18 @@ from indexer.schema import (
 )
 from indexer.settings import Settings
 from indexer.synonyms import parse_synonyms
-from search_api.app import GC_YOUNG_THRESHOLD, create_app
-from search_api.array_scoring import (
+from search_api.http.app import GC_YOUNG_THRESHOLD, create_app
+from search_api.whoosh_engine.engine import WhooshEngine
+from search_api.whoosh_engine.expand.expansion import feedback_weights, plain_query, synonym_queries
+from search_api.whoosh_engine.live.live_index import LiveIndex
+from search_api.whoosh_engine.live.snapshot_cache import SnapshotCache
+from search_api.whoosh_engine.score.arrays import (
     WARM_BYTES,
     ScoringArrays,
     arrays_for,
     search_arrays,
     supported,
 )
-from search_api.expansion import feedback_weights, plain_query, synonym_queries
-from search_api.live_index import LiveIndex
-from search_api.snapshot_cache import SnapshotCache
 from tests.conftest import strip_posting_arrays
 
 WORDS = "migraine headache aura nausea botox injection sleep caffeine oxygen cluster tension pregnancy jaw pain neck light sound trigger diet water exercise stress relief dose".split()  # noqa: E501, SIM905
@@ -264,9 +265,11 @@ def test_app_warms_the_served_snapshot_before_its_first_request(
     if not posting_arrays:
         strip_posting_arrays(tmp_path / "index")
     app = create_app(Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path))
-    with TestClient(app), app.state.live_index.searcher() as searcher:
+    engine = app.state.engine
+    assert isinstance(engine, WhooshEngine)
+    with TestClient(app), engine.live_index.searcher() as searcher:
         # Ready at startup: no search built the arrays, and no warming runs in the background.
-        arrays = arrays_for(searcher, app.state.snapshot_cache)
+        arrays = arrays_for(searcher, engine.snapshot_cache)
         assert "medsearch-warm" not in {thread.name for thread in threading.enumerate()}
         if posting_arrays:
             assert all(segment.arrays.memory() for segment in arrays.segments if segment.arrays)

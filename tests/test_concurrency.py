@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from indexer.build import build_index
 from indexer.settings import Settings
-from search_api.app import create_app
+from search_api.http.app import create_app
 from tests.conftest import write_article
 
 VOCABULARY = (  # noqa: SIM905 - a sentence of words reads better than forty quoted strings

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.settings import Settings
-from search_api.app import create_app
+from search_api.http.app import create_app
 
 CLINIC = "https://clinic.example.org"
 

@@ -9,8 +9,8 @@ import whoosh.index
 
 from indexer.schema import build_query_parser, build_schema
 from indexer.storage import current_generation, open_current
-from search_api.counting import count_matches, countable
-from search_api.query import parse_query
+from search_api.whoosh_engine.parse.query import parse_query
+from search_api.whoosh_engine.score.counting import count_matches, countable
 
 WORD_QUERIES = [
     "headache",

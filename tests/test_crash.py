@@ -16,7 +16,7 @@ from indexer.pause import Phase
 from indexer.settings import Settings
 from indexer.status import read_status
 from indexer.storage import BUILD_PREFIX, current_generation
-from search_api.app import create_app
+from search_api.http.app import create_app
 from tests.conftest import start_paused_index, write_article
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from indexer.articles import Article
 from indexer.build import build_index_from_articles
 from indexer.schema import build_query_parser, build_schema
-from search_api.expansion import FEEDBACK_MIN_COLLECTION
-from search_api.live_index import LiveIndex
-from search_api.search import SearchOptions, rank
+from search_api.whoosh_engine.expand.expansion import FEEDBACK_MIN_COLLECTION
+from search_api.whoosh_engine.live.live_index import LiveIndex
+from search_api.whoosh_engine.results.search import SearchOptions, rank
 
 FILLER = ["clinic", "visit", "patient", "appointment", "weekday", "parking", "nurse", "phone"]
 

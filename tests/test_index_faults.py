@@ -18,7 +18,7 @@ from indexer.build import build_index
 from indexer.integrity import CHECKSUMS_FILE
 from indexer.settings import Settings
 from indexer.storage import BUILD_PREFIX, current_generation, generation_dirs
-from search_api.app import create_app
+from search_api.http.app import create_app
 from tests.conftest import write_article
 
 

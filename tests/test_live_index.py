@@ -11,7 +11,7 @@ import pytest
 
 from indexer.build import update_index
 from indexer.storage import CURRENT_FILE, generation_dirs
-from search_api.live_index import LiveIndex
+from search_api.whoosh_engine.live.live_index import LiveIndex
 from tests.conftest import write_article
 
 

@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
 from indexer.settings import Settings
-from search_api.app import create_app
-from search_api.middleware import API_POLICY, DOCS_POLICY, PAGE_POLICY
+from search_api.http.app import create_app
+from search_api.http.middleware import API_POLICY, DOCS_POLICY, PAGE_POLICY
 
 COMMON = {
     "x-content-type-options": "nosniff",

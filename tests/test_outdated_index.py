@@ -13,7 +13,7 @@ from indexer.articles import iter_corpus
 from indexer.schema import article_to_document, build_schema
 from indexer.settings import Settings
 from indexer.storage import new_build_dir, publish
-from search_api.app import create_app
+from search_api.http.app import create_app
 from tests.conftest import TEST_CORPUS
 
 NEW_FIELDS = ("author_exact", "day")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from search_api.pages import STATIC_DIR
+from search_api.http.pages import STATIC_DIR
 
 PYPROJECT = Path(__file__).parent.parent / "pyproject.toml"
 
@@ -57,6 +57,6 @@ def test_pages_are_left_out_of_the_api_schema(client: TestClient) -> None:
 
 def test_pages_every_static_file_is_package_data() -> None:
     config = tomllib.loads(PYPROJECT.read_text())
-    patterns = config["tool"]["setuptools"]["package-data"]["search_api"]
+    patterns = config["tool"]["setuptools"]["package-data"]["search_api.http"]
     files = [p.relative_to(STATIC_DIR.parent).as_posix() for p in STATIC_DIR.rglob("*")]
     assert [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)] == []

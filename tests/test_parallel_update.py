@@ -20,7 +20,7 @@ from indexer.parallel import PARALLEL_MIN_ARTICLES
 from indexer.settings import Settings
 from indexer.status import read_status
 from indexer.storage import current_generation, open_current
-from search_api.app import create_app
+from search_api.http.app import create_app
 from tests.conftest import run_medsearch, search_body, write_article
 
 ARTICLES = PARALLEL_MIN_ARTICLES + 20

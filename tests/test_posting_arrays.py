@@ -31,8 +31,8 @@ from indexer.posting_arrays import (
 from indexer.schema import CONTENT_FIELD, article_to_document, build_schema
 from indexer.storage import current_generation
 from indexer.writer import _TermsPool, index_writer
-from search_api.array_scoring import ScoringArrays, read_postings, search_arrays
-from search_api.live_index import LiveIndex
+from search_api.whoosh_engine.live.live_index import LiveIndex
+from search_api.whoosh_engine.score.arrays import ScoringArrays, read_postings, search_arrays
 from tests.conftest import strip_posting_arrays, write_article
 from tests.test_array_scoring import WORDS
 

@@ -15,15 +15,15 @@ from indexer.build import build_index
 from indexer.schema import build_query_parser, build_schema
 from indexer.settings import Settings
 from indexer.storage import open_current
-from search_api.app import create_app
-from search_api.query import parse_query
-from search_api.query_limits import (
+from search_api.http.app import create_app
+from search_api.whoosh_engine.parse.limits import (
     MAX_NESTING,
     QueryBudget,
     QueryLimits,
     bound_query,
     limited_search,
 )
+from search_api.whoosh_engine.parse.query import parse_query
 from tests.conftest import write_article
 
 # Body words after stemming: alpha in three articles, alpin(e) in two, altitud(e) in one.

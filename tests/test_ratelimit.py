@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.settings import Settings
-from search_api.app import create_app
-from search_api.ratelimit import TokenBucketLimiter, client_key
+from search_api.http.app import create_app
+from search_api.http.ratelimit import TokenBucketLimiter, client_key
 
 
 class FakeClock:

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.settings import Settings
-from search_api.app import create_app
+from search_api.http.app import create_app
 from tests.conftest import result_ids, search_body
 
 RELEVANCE_EXTRAS = Path(__file__).parent / "corpus_relevance"

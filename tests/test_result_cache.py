@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from indexer.build import build_index
 from indexer.errors import QueryError
 from indexer.settings import Settings
-from search_api.app import create_app
+from search_api.http.app import create_app
 from search_api.models import SearchResponse
 from search_api.result_cache import ResultCache
 from tests.conftest import write_article
@@ -101,7 +101,7 @@ def test_search_repeated_query_is_served_from_cache_until_a_new_generation(
         first = client.get("/search", params={"q": "oxygen"}).json()
         second = client.get("/search", params={"q": "oxygen"}).json()
         assert {**second, "took_ms": 0} == {**first, "took_ms": 0}
-        assert len(client.app.state.result_cache) == 1  # type: ignore[attr-defined]
+        assert len(client.app.state.engine.result_cache) == 1  # type: ignore[attr-defined]
         write_article(corpus_dir, "oxygen.md", "---\ntitle: Oxygen at home\n---\nOxygen tanks.\n")
         build_index(corpus_dir, index_dir)
         assert _ids(client, "oxygen")[0] == "oxygen"

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from indexer.build import build_index
 from indexer.settings import Settings
-from search_api.app import create_app
+from search_api.http.app import create_app
 from tests.conftest import result_ids, search_body, write_article
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from indexer.build import build_index
 from indexer.settings import Settings
-from search_api.app import create_app
+from search_api.http.app import create_app
 from tests.conftest import write_article
 
 HEADACHE_BY_RELEVANCE = [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from indexer.build import build_index
 from indexer.storage import open_current
-from search_api.searchers import SearcherPool
+from search_api.whoosh_engine.live.searchers import SearcherPool
 from tests.conftest import write_article
 
 

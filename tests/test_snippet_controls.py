@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from whoosh.analysis import StandardAnalyzer
 
 from indexer.build import build_index
-from search_api.snippets import make_snippet
+from search_api.query.snippets import make_snippet
 from tests.conftest import write_article
 
 WORDS_ANALYZER_TERMS = frozenset({"alpha", "omega"})

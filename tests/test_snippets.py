@@ -12,7 +12,7 @@ from whoosh.analysis import StemmingAnalyzer
 
 from indexer.analysis import wordwise
 from indexer.schema import CONTENT_FIELD, build_schema, text_analyzer
-from search_api.snippets import _word_bounds, make_snippet
+from search_api.query.snippets import _word_bounds, make_snippet
 
 WORDS = st.sampled_from(
     [

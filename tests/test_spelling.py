@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.support.levenshtein import distance
 
-from search_api.spelling import WordList
+from search_api.whoosh_engine.expand.spelling import WordList
 
 # Few letters, so words often lie a few edits apart; code points 64 apart share a bucket.
 LETTERS = st.sampled_from([*"abcdeé\u00c1\u0121", "a\u0301"])

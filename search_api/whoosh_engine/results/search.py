@@ -7,22 +7,18 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 from indexer.errors import ArticleNotFoundError, QueryError
 from indexer.schema import CONTENT_FIELD, PROSE_FIELDS, stored_date, stored_tags
 from indexer.segments import one_segment_unions
 from indexer.settings import Settings
 from indexer.synonyms import Synonyms
-from search_api.array_scoring import (
-    ArrayResults,
-    ScoringArrays,
-    arrays_for,
-    can_score,
-    search_arrays,
-)
-from search_api.counting import count_matches
-from search_api.expansion import (
+from search_api.engine import ResultOptions, SnippetStyle
+from search_api.models import ArticleResponse, SearchHit, SearchResponse
+from search_api.query.snippets import highlight, make_snippet
+from search_api.query.text import check_query_text, require_words, without_question_marks
+from search_api.whoosh_engine.expand.expansion import (
     FEEDBACK_DOCUMENTS,
     FEEDBACK_MIN_COLLECTION,
     feedback_weights,
@@ -32,24 +28,26 @@ from search_api.expansion import (
     synonym_queries,
     uses_operators,
 )
-from search_api.facets import count_facets
-from search_api.filters import SearchFilters, allowed_docnums, require_fields
-from search_api.models import ArticleResponse, SearchHit, SearchResponse
-from search_api.query import (
-    check_query_text,
-    parse_query,
-    positive_query,
-    require_words,
-    without_question_marks,
+from search_api.whoosh_engine.expand.spelling import suggest
+from search_api.whoosh_engine.live.snapshot_cache import SnapshotCache
+from search_api.whoosh_engine.parse.limits import (
+    QueryBudget,
+    QueryLimits,
+    bound_query,
+    limited_search,
 )
-from search_api.query_limits import QueryBudget, QueryLimits, bound_query, limited_search
-from search_api.recency import recency_searcher
-from search_api.snapshot_cache import SnapshotCache
-from search_api.snippets import highlight, make_snippet
-from search_api.spelling import suggest
-
-SortOrder = Literal["relevance", "date"]
-HighlightTag = Literal["mark", "em", "strong", "b"]
+from search_api.whoosh_engine.parse.query import parse_query, positive_query
+from search_api.whoosh_engine.results.facets import count_facets
+from search_api.whoosh_engine.results.filters import allowed_docnums, require_fields
+from search_api.whoosh_engine.score.arrays import (
+    ArrayResults,
+    ScoringArrays,
+    arrays_for,
+    can_score,
+    search_arrays,
+)
+from search_api.whoosh_engine.score.counting import count_matches
+from search_api.whoosh_engine.score.recency import recency_searcher
 
 
 @dataclass(frozen=True)
@@ -80,26 +78,6 @@ class SearchOptions:
                 time_limit_ms=settings.query_time_limit_ms, max_expansions=settings.max_expansions
             ),
         )
-
-
-@dataclass(frozen=True)
-class SnippetStyle:
-    """How one request wants its snippets: passage length in words, passages, highlight tag."""
-
-    words: int = 30
-    fragments: int = 1
-    tag: HighlightTag = "mark"
-
-
-@dataclass(frozen=True)
-class ResultOptions:
-    """What one request asks for besides the query: filters, order, facets, snippet style."""
-
-    filters: SearchFilters = dataclasses.field(default_factory=SearchFilters)
-    sort: SortOrder = "relevance"
-    facets: tuple[str, ...] = ()
-    facet_limit: int = 100
-    snippet: SnippetStyle | None = None
 
 
 def highlight_terms(searcher: Any, parsed: Any) -> frozenset[str]:

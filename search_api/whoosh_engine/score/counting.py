@@ -16,7 +16,7 @@ from typing import Any
 
 from whoosh import query as wq
 
-from search_api.array_scoring import read_postings
+from search_api.whoosh_engine.score.arrays import read_postings
 
 Docs = set[int]
 

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from search_api.dependencies import SettingsDep
-from search_api.facets import FACET_NAMES, parse_facets
-from search_api.filters import SearchFilters, build_filters
-from search_api.search import HighlightTag, ResultOptions, SnippetStyle, SortOrder
+from search_api.engine import HighlightTag, ResultOptions, SearchFilters, SnippetStyle, SortOrder
+from search_api.http.dependencies import SettingsDep
+from search_api.query.facets import FACET_NAMES, parse_facets
+from search_api.query.filters import build_filters
 
 MAX_FACET_VALUES = 1000
 MAX_SNIPPET_WORDS = 200

@@ -24,21 +24,16 @@ from indexer.errors import (
     NotAnArticleError,
     QueryError,
 )
-from indexer.schema import build_query_parser, build_schema, scoring_model
 from indexer.settings import Settings
-from search_api.access_log import AccessLogMiddleware
-from search_api.admin import router as admin_router
-from search_api.array_scoring import warm_snapshot
-from search_api.cors import AllowListCORSMiddleware
-from search_api.live_index import LiveIndex
-from search_api.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
-from search_api.openapi import accurate_openapi
-from search_api.pages import add_pages
-from search_api.ratelimit import RateLimitMiddleware
-from search_api.result_cache import ResultCache
-from search_api.routes import router
-from search_api.snapshot_cache import SnapshotCache
-from search_api.synonym_source import SynonymSource
+from search_api.engines import open_engine
+from search_api.http.access_log import AccessLogMiddleware
+from search_api.http.admin import router as admin_router
+from search_api.http.cors import AllowListCORSMiddleware
+from search_api.http.middleware import SecurityHeadersMiddleware, Utf8UrlMiddleware
+from search_api.http.openapi import accurate_openapi
+from search_api.http.pages import add_pages
+from search_api.http.ratelimit import RateLimitMiddleware
+from search_api.http.routes import router
 
 logger = logging.getLogger("medsearch")
 
@@ -98,29 +93,12 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return _error(500, "Internal error; it has been logged.")
 
 
-def _warm(app: FastAPI) -> None:
-    # Before the first request: the served snapshot's frequent postings, read once, through a
-    # searcher of its own (requests open theirs when they need them).
-    _, index = app.state.live_index.current()
-    try:
-        with index.searcher(weighting=scoring_model()) as searcher:
-            warm_snapshot(searcher, app.state.snapshot_cache)
-    except Exception:  # warming only saves time; the first searches read what they need
-        logger.warning("could not warm the served index", exc_info=True)
-
-
 def create_app(settings: Settings) -> FastAPI:
     """Build the API for `settings`; the index is opened when the app starts."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:
-            generation, index = app.state.live_index.current()
-            logger.info("serving %s with %d documents", generation, index.doc_count())
-            await run_in_threadpool(_warm, app)
-        except (IndexNotFoundError, IndexCorruptError) as error:
-            # Start anyway: /health says why, and a build published later is picked up.
-            logger.warning("%s", error.message)
+        await run_in_threadpool(app.state.engine.start)
         # A full pass of the garbage collector walks every object the process holds (modules,
         # term statistics, warmed postings) and stalls the search running meanwhile by tens of
         # milliseconds. What startup built is frozen out of those passes, and they come ten
@@ -133,7 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         gc.set_threshold(*thresholds)
         gc.unfreeze()
-        app.state.live_index.close()
+        app.state.engine.close()
 
     app = FastAPI(
         title="medsearch",
@@ -142,11 +120,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.live_index = LiveIndex(settings.index_dir, searchers=settings.searchers)
-    app.state.query_parser = build_query_parser(build_schema())
-    app.state.result_cache = ResultCache(settings.result_cache_size)
-    app.state.snapshot_cache = SnapshotCache()
-    app.state.synonyms = SynonymSource(settings)
+    app.state.engine = open_engine(settings)
     app.include_router(router)
     app.openapi = lambda: accurate_openapi(app)  # type: ignore[method-assign]
     if settings.admin_token is not None:

@@ -8,23 +8,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from indexer.articles import ARTICLE_ID_PATTERN
-from indexer.errors import (
-    ArticleNotFoundError,
-    IndexCorruptError,
-    IndexNotFoundError,
-    QueryError,
-)
-from search_api.access_log import note_hits
-from search_api.dependencies import (
-    GenerationDep,
-    LiveIndexDep,
-    QueryParserDep,
-    ResultCacheDep,
-    SearcherDep,
-    SearchOptionsDep,
-    SettingsDep,
-    SnapshotCacheDep,
-)
+from indexer.errors import ArticleNotFoundError, QueryError
+from search_api.engine import SearchRequest
+from search_api.http.access_log import note_hits
+from search_api.http.dependencies import EngineDep, SettingsDep
+from search_api.http.params import ResultOptionsDep
 from search_api.models import (
     ArticleResponse,
     ErrorResponse,
@@ -33,11 +21,7 @@ from search_api.models import (
     SearchResponse,
     SuggestResponse,
 )
-from search_api.params import ResultOptionsDep
-from search_api.related import related_articles
-from search_api.result_cache import Identity
-from search_api.search import get_article, search
-from search_api.suggest import MAX_SUGGEST_LENGTH, suggest
+from search_api.query.text import MAX_SUGGEST_LENGTH
 
 router = APIRouter()
 
@@ -68,14 +52,9 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
 @router.get("/search", responses={**ERRORS, **RATE_LIMITED})
 def search_articles(
     request: Request,
-    searcher: SearcherDep,
-    parser: QueryParserDep,
+    engine: EngineDep,
     settings: SettingsDep,
-    cache: SnapshotCacheDep,
     wanted: ResultOptionsDep,
-    options: SearchOptionsDep,
-    generation: GenerationDep,
-    results: ResultCacheDep,
     q: Annotated[
         str | None,
         Query(
@@ -105,10 +84,7 @@ def search_articles(
     size = per_page or settings.default_per_page
     if size > settings.max_per_page:
         raise QueryError(f"per_page may be at most {settings.max_per_page}; ask for fewer.")
-    result = results.get_or_compute(
-        (generation, q, page, size, options, Identity(options.synonyms), wanted),
-        lambda: search(searcher, parser, q, page, size, options, wanted, cache),
-    )
+    result = engine.search(SearchRequest(q, page, size, wanted))
     note_hits(request, result.total)
     return result
 
@@ -120,8 +96,7 @@ def search_articles(
 )
 def read_related(
     article_id: ArticleIdPath,
-    searcher: SearcherDep,
-    settings: SettingsDep,
+    engine: EngineDep,
     limit: Annotated[int, Query(ge=1, le=20, description="Most articles to return.")] = 3,
 ) -> RelatedResponse | JSONResponse:
     """Return the articles most like this one, for a "Continue reading" block.
@@ -133,22 +108,20 @@ def read_related(
     """
     _check_article_id(article_id)
     try:
-        return related_articles(searcher, article_id, limit, settings.snippet_words)
-    except ArticleNotFoundError:
-        nested_id = f"{article_id}/related"
-        if searcher.document_number(id=nested_id) is None:
-            raise
-        return JSONResponse(get_article(searcher, nested_id).model_dump(mode="json"))
+        return engine.related(article_id, limit)
+    except ArticleNotFoundError as not_found:
+        try:
+            nested = engine.article(f"{article_id}/related")
+        except ArticleNotFoundError:
+            raise not_found from None
+        return JSONResponse(nested.model_dump(mode="json"))
 
 
 @router.get("/articles/{article_id:path}", responses={**ERRORS, 404: {"model": ErrorResponse}})
-def read_article(
-    article_id: ArticleIdPath,
-    searcher: SearcherDep,
-) -> ArticleResponse:
+def read_article(article_id: ArticleIdPath, engine: EngineDep) -> ArticleResponse:
     """Return one article with its metadata and plain-text body."""
     _check_article_id(article_id)
-    return get_article(searcher, article_id)
+    return engine.article(article_id)
 
 
 def _check_article_id(article_id: str) -> None:
@@ -163,8 +136,7 @@ def _check_article_id(article_id: str) -> None:
 @router.get("/suggest", responses={**ERRORS, **RATE_LIMITED})
 def suggest_completions(
     request: Request,
-    live_index: LiveIndexDep,
-    cache: SnapshotCacheDep,
+    engine: EngineDep,
     q: Annotated[
         str,
         Query(
@@ -181,33 +153,13 @@ def suggest_completions(
     articles first; after other words, those found in articles with them), then article
     titles that hold the words typed. Answers come from memory in a few milliseconds.
     """
-    suggestions = suggest(live_index, cache, q, limit)
+    suggestions = engine.suggest(q, limit)
     note_hits(request, len(suggestions))
     return SuggestResponse(query=q, suggestions=suggestions)
 
 
 @router.get("/health", response_model=HealthResponse, responses={503: {"model": HealthResponse}})
-def health(live_index: LiveIndexDep) -> JSONResponse:
+def health(engine: EngineDep) -> JSONResponse:
     """Say whether an index is loaded and how many documents it holds (503 when none is)."""
-    try:
-        # A real searcher, not just the table of contents: it fails if the files are unreadable.
-        with live_index.searcher() as searcher:
-            documents = searcher.doc_count()
-        generation = live_index.generation
-    except (IndexNotFoundError, IndexCorruptError) as error:
-        body = HealthResponse(
-            status="unavailable",
-            index_loaded=False,
-            documents=0,
-            generation=None,
-            detail=error.message,
-        )
-        return JSONResponse(body.model_dump(), status_code=503)
-    body = HealthResponse(
-        status="ok",
-        index_loaded=True,
-        documents=documents,
-        generation=generation,
-        detail=live_index.problem,
-    )
-    return JSONResponse(body.model_dump())
+    body = engine.health()
+    return JSONResponse(body.model_dump(), status_code=200 if body.index_loaded else 503)

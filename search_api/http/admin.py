@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from indexer.articles import list_given
-from indexer.errors import IndexCorruptError, IndexNotFoundError, QueryError
-from indexer.status import BuildRecord, read_status
-from search_api.dependencies import LiveIndexDep, SettingsDep
+from indexer.errors import QueryError
+from indexer.status import BuildRecord
+from search_api.http.dependencies import EngineDep, SettingsDep
 from search_api.models import AdminStatusResponse, ErrorResponse
-from search_api.reindex import start_reindex
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -59,23 +58,10 @@ ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/status", responses=ADMIN_ERRORS)
-def admin_status(live_index: LiveIndexDep, settings: SettingsDep) -> AdminStatusResponse:
+def admin_status(engine: EngineDep) -> AdminStatusResponse:
     """Show the generation served, its document count, the update running now if any, and
     the last update's time, result, counts and errors (files skipped and why it failed)."""
-    try:
-        generation, index = live_index.current()
-        documents = index.doc_count()
-    except (IndexNotFoundError, IndexCorruptError):
-        generation, documents = None, 0
-    status = read_status(settings.index_dir)
-    return AdminStatusResponse(
-        generation=generation,
-        documents=documents,
-        corpus_dir=str(settings.corpus_dir.resolve()),
-        index_dir=str(settings.index_dir.resolve()),
-        running=status.running,
-        last_build=status.last_build,
-    )
+    return engine.admin_status()
 
 
 @router.post(
@@ -92,7 +78,7 @@ def admin_status(live_index: LiveIndexDep, settings: SettingsDep) -> AdminStatus
     },
 )
 def admin_reindex(
-    settings: SettingsDep,
+    engine: EngineDep,
     response: Response,
     full: Annotated[
         bool, Query(description="Rebuild from scratch instead of updating what changed.")
@@ -114,12 +100,8 @@ def admin_reindex(
     generation when it is published. 409 if an update started by anyone is already running;
     400 if a given article is not a `.md` file inside the corpus folder.
     """
-    corpus_dir = settings.corpus_dir.resolve()
-    given = [corpus_dir / path for path in article or []]
-    if given and full:
+    if article and full:
         raise QueryError("a full rebuild looks at the whole corpus; give no article with full=true")
-    # Checked here, so that a mistake is this request's 400 and not a failed background run.
-    list_given(given, corpus_dir)
-    record = start_reindex(settings.corpus_dir, settings.index_dir, full=full, articles=given)
+    record = engine.start_update(full=full, articles=[Path(path) for path in article or []])
     response.headers["Location"] = "/admin/status"
     return record

@@ -17,7 +17,7 @@ from indexer.schema import (
     stored_tags,
 )
 from search_api.models import RelatedArticle, RelatedResponse
-from search_api.snippets import opening_words
+from search_api.query.snippets import opening_words
 
 # How many key terms to take from each field, and how many of them all to search with: on
 # nfcorpus 15 terms answer in half the time of 25 (Lucene MoreLikeThis's default), and on our

@@ -6,31 +6,12 @@ from collections import Counter
 from collections.abc import Collection
 from typing import Any
 
-from indexer.errors import QueryError
 from indexer.schema import day_date
-from search_api.filters import require_fields
 from search_api.models import FacetCounts, FacetValue
+from search_api.whoosh_engine.results.filters import require_fields
 
-FACET_NAMES: tuple[str, ...] = ("author", "tag", "year")
 # Index field whose terms are the values of each term-based facet.
 _TERM_FIELDS = {"author": "author_exact", "tag": "tags"}
-
-
-def parse_facets(values: list[str] | None) -> tuple[str, ...]:
-    """Facet names from `facets=author,tag` (or the parameter repeated), in the order asked."""
-    names: dict[str, None] = {}
-    for value in values or []:
-        for part in value.split(","):
-            name = part.strip().lower()
-            if not name:
-                continue
-            if name not in FACET_NAMES:
-                raise QueryError(
-                    f"Unknown facet {part.strip()[:40]!r}; ask for author, tag or year, "
-                    "as in facets=author,tag,year."
-                )
-            names.setdefault(name)
-    return tuple(names)
 
 
 def _ranked(counts: Counter[str], limit: int) -> list[FacetValue]:

@@ -22,8 +22,8 @@ from whoosh.scoring import WeightingModel
 from whoosh.searching import Searcher
 
 from indexer.schema import NO_DAY
-from search_api.filters import require_fields
-from search_api.snapshot_cache import SnapshotCache, reader_key
+from search_api.whoosh_engine.live.snapshot_cache import SnapshotCache, reader_key
+from search_api.whoosh_engine.results.filters import require_fields
 
 
 class RecencyWeighting(WeightingModel):  # type: ignore[misc]  # Whoosh is untyped

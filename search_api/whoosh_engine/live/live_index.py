@@ -23,7 +23,7 @@ from indexer.errors import IndexCorruptError, IndexNotFoundError
 from indexer.locks import ReaderLease
 from indexer.schema import scoring_model
 from indexer.storage import current_generation, open_generation, remove_unused_generations
-from search_api.searchers import DEFAULT_POOL_SIZE, SearcherPool
+from search_api.whoosh_engine.live.searchers import DEFAULT_POOL_SIZE, SearcherPool
 
 logger = logging.getLogger("medsearch")
 

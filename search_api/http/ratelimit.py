@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from search_api.middleware import send_error
+from search_api.http.middleware import send_error
 
 LIMITED_PATHS = frozenset({"/search", "/suggest"})
 # `/articles/{id}/related` runs a search too (the article's key terms), so it is limited alike.

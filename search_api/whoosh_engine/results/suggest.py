@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import unicodedata
 from array import array
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from indexer.errors import QueryError
 from indexer.schema import WORD_PATTERN, vocabulary_words
-from search_api.live_index import LiveIndex
-from search_api.snapshot_cache import SnapshotCache, index_key
+from search_api.query.text import check_prefix
+from search_api.whoosh_engine.live.live_index import LiveIndex
+from search_api.whoosh_engine.live.snapshot_cache import SnapshotCache, index_key
 
-MAX_SUGGEST_LENGTH = 100
 # Above every character, so `prefix + _LAST` bounds all words starting with `prefix`.
 _LAST = "\U0010ffff"
 # With words typed before the last one, this many top completions are checked against them.
@@ -105,26 +103,6 @@ def _intersection(groups: Sequence[Collection[int]]) -> set[int]:
         return set()
     groups = sorted(groups, key=len)
     return set(groups[0]).intersection(*groups[1:])
-
-
-def check_prefix(text: str) -> str:
-    """The typed text with spacing normalised, or QueryError saying what to change."""
-    if len(text) > MAX_SUGGEST_LENGTH:
-        raise QueryError(
-            f"The text to complete is {len(text):,} characters long; the limit is "
-            f"{MAX_SUGGEST_LENGTH}. Send only what the reader has typed."
-        )
-    for char in text:
-        if unicodedata.category(char) in ("Cc", "Cs") and char not in "\t\n\r":
-            raise QueryError(
-                f"The text to complete contains the control character U+{ord(char):04X}; remove it."
-            )
-    text = " ".join(text.split())
-    if not text:
-        raise QueryError(
-            "The text to complete is empty; send the first letters of a word, such as q=mig."
-        )
-    return text
 
 
 def _frequent_completions(vocabulary: Vocabulary, prefix: str, count: int) -> list[int]:

@@ -37,9 +37,9 @@ from whoosh.util.numeric import byte_to_length
 from indexer.posting_arrays import EXTENSION as ARRAYS_EXTENSION
 from indexer.posting_arrays import PostingArrays, decoded_positions, whoosh_encoded_positions
 from indexer.schema import BM25_B, BM25_K1, CONTENT_FIELD, MedsearchBM25
-from search_api.query_limits import QueryBudget
-from search_api.snapshot_cache import SnapshotCache, reader_key
-from search_api.spelling import WordList, indexed_words
+from search_api.whoosh_engine.expand.spelling import WordList, indexed_words
+from search_api.whoosh_engine.live.snapshot_cache import SnapshotCache, reader_key
+from search_api.whoosh_engine.parse.limits import QueryBudget
 
 logger = logging.getLogger("medsearch")
 K = TypeVar("K")

@@ -1,0 +1,1 @@
+"""Widening a query: synonyms, feedback words from the top articles, spelling corrections."""

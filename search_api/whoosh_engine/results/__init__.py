@@ -1,0 +1,1 @@
+"""From matches to answers: filters, facets, pages of hits with snippets, related, suggestions."""

@@ -1,0 +1,1 @@
+"""Scoring and counting matches: BM25F over posting arrays, recency, totals."""
