@@ -11,12 +11,12 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-import frontmatter
 import yaml
+from dateutil import parser as date_parser
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from indexer.errors import ArticleError, CorpusNotFoundError, NotAnArticleError
-from indexer.text import markdown_to_text
+from indexer.markdown import render_markdown
 
 # Ids are paths relative to the corpus; the same rule guards the API's /articles/{id}.
 ARTICLE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._&+-]*(/[A-Za-z0-9_][A-Za-z0-9._&+-]*)*$")
@@ -24,6 +24,51 @@ ARTICLE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._&+-]*(/[A-Za-z0-9_][A
 
 def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[T ]\d)")
+_YEAR_FIRST = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_NUMERIC = re.compile(r"[\d\s/.,:-]+$")
+_MONTH_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def parse_date(value: str) -> dt.date:
+    """A front-matter date written in an unambiguous form; ValueError says what is wrong.
+
+    ISO dates and timestamps (`2010-12-07`, `2010-12-07T10:00:00Z`), `2010/12/07`, and dates
+    with an English month name (`December 7, 2010`, `7 Dec 2010`, RFC 822). Other numeric
+    forms are refused: `03/04/2010` is 3 April in Europe and March 4 in the United States.
+    """
+    text = " ".join(value.split())
+    numbers = _ISO_DAY.match(text) or _YEAR_FIRST.match(text)
+    if numbers:
+        year, month, day = (int(part) for part in numbers.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            raise ValueError(f"{_shorten(text)} is not a day of the calendar") from None
+    if _NUMERIC.match(text) and any(char.isdigit() for char in text):
+        raise ValueError(
+            f"{_shorten(text)} is ambiguous (day and month can be read either way); "
+            "write it as YYYY-MM-DD"
+        )
+    if _MONTH_WORD.search(text):
+        # Two different defaults show whether the text gave a year and a day of its own.
+        try:
+            first = date_parser.parse(text, default=dt.datetime(1, 1, 1))
+            second = date_parser.parse(text, default=dt.datetime(2, 2, 2))
+        except (ValueError, OverflowError):
+            pass
+        else:
+            if first.year == second.year and first.day == second.day:
+                return first.date()
+            raise ValueError(f"{_shorten(text)} lacks a year or a day; write it as YYYY-MM-DD")
+    raise ValueError(f"{_shorten(repr(value))} is not a date; write it as YYYY-MM-DD")
+
+
+def public_id(listed_id: str) -> str:
+    """The article id of a file listed as `listed_id`: runs of spaces in names become `-`."""
+    return re.sub(" +", "-", listed_id) if " " in listed_id else listed_id
 
 
 class Article(BaseModel):
@@ -37,7 +82,9 @@ class Article(BaseModel):
     author: str = ""
     tags: tuple[str, ...] = ()
     summary: str = ""
-    body: str = ""
+    body: str = Field(default="", description="Plain text of the body, as indexed and snippeted.")
+    html: str = Field(default="", description="The body as sanitised HTML, for reading.")
+    url: str = Field(default="", description="Where the original of the article lives.")
     content_hash: str = Field(default="", description="SHA-256 of the file's bytes.")
 
     @field_validator("title", "author", "summary", mode="before")
@@ -60,12 +107,7 @@ class Article(BaseModel):
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip()[:10])
-            except ValueError:
-                raise ValueError(
-                    f"{_shorten(repr(value))} is not a date; write it as YYYY-MM-DD"
-                ) from None
+            return parse_date(value)
         if value is not None and not isinstance(value, dt.date):
             raise ValueError(f"{_shorten(repr(value))} is not a date; write it as YYYY-MM-DD")
         return value
@@ -86,6 +128,15 @@ class Article(BaseModel):
                 seen.setdefault(tag)
         return tuple(seen)
 
+    @field_validator("url", mode="before")
+    @classmethod
+    def _check_url(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return ""
+        if not isinstance(value, str) or not re.match(r"https?://[^\s/]+", value.strip()):
+            raise ValueError(f"{_shorten(repr(value))} is not a web address; write https://...")
+        return value.strip()
+
 
 def article_id_for(path: Path, corpus_dir: Path) -> str:
     """The article id of `path`: its path below `corpus_dir`, POSIX-style, without `.md`."""
@@ -100,6 +151,73 @@ def article_id_for(path: Path, corpus_dir: Path) -> str:
     ):
         return text[len(base) + 1 : -3]
     return path.relative_to(corpus_dir).with_suffix("").as_posix()
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split(",")
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+_BOUNDARY = re.compile(r"^-{3,}[ \t]*\r?$", re.MULTILINE)
+
+
+def _split_front_matter(text: str) -> tuple[str, str]:
+    """The YAML between the opening and closing `---` lines, and the Markdown after them.
+
+    The YAML text starts with the rest of the file's first line, so its line n is the file's
+    line n + 1.
+    """
+    if not text.startswith("---"):
+        return "", text
+    opening = _BOUNDARY.match(text)
+    closing = _BOUNDARY.search(text, opening.end()) if opening else None
+    if opening is None or closing is None:
+        return "", text
+    return text[opening.end() : closing.start()], text[closing.end() :].lstrip("\r\n")
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without its timestamps: dates arrive as text for `parse_date`.
+
+    PyYAML raises a bare ValueError for `date: 2024-02-30`, naming neither field nor line.
+    """
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _load_front_matter(yaml_text: str, path: Path) -> dict[str, Any]:
+    """The front matter as a mapping, or ArticleError naming the line where a YAML error starts."""
+    if not yaml_text.strip():
+        return {}
+    try:
+        meta = yaml.load(yaml_text, Loader=_FrontMatterLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        # The problem mark is where the parser gave up (often the end of the front matter); the
+        # context mark is where the construct it could not finish began: the unclosed quote.
+        problem = exc.problem or "invalid YAML"
+        if exc.context_mark is not None and exc.context:
+            where = f"line {exc.context_mark.line + 1}"
+            cause = f"{exc.context.removeprefix('while ')} that starts here: {problem}"
+        else:
+            line = exc.problem_mark.line + 1 if exc.problem_mark is not None else 1
+            where, cause = f"line {line}", problem
+        raise ArticleError(
+            path, "front matter", f"YAML cannot be parsed at {where}: {cause}"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ArticleError(path, "front matter", f"YAML cannot be parsed: {exc}") from None
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise ArticleError(path, "front matter", "must be a YAML mapping of `key: value` lines")
+    return {str(key): value for key, value in meta.items()}
 
 
 def _first_heading(markdown: str) -> str:
@@ -117,38 +235,34 @@ def parse_article(raw: bytes, path: Path, article_id: str) -> Article:
         raise ArticleError(
             path, "encoding", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
         ) from None
-    try:
-        post = frontmatter.loads(text)
-    except (TypeError, AttributeError):
-        # python-frontmatter passes the YAML value as keyword arguments, so a list or a scalar
-        # where the mapping belongs fails inside it.
-        raise ArticleError(
-            path, "front matter", "must be a YAML mapping of `key: value` lines"
-        ) from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ArticleError(
-            path, "front matter", f"YAML cannot be parsed{line}: {problem}"
-        ) from None
-    except ValueError as exc:
-        # PyYAML builds dates itself and lets ValueError escape for ones like 2020-13-45.
-        raise ArticleError(path, "front matter", f"a value is not valid: {exc}") from None
-    meta: dict[str, Any] = dict(post.metadata)
+    yaml_text, content = _split_front_matter(text)
+    meta = _load_front_matter(yaml_text, path)
     # MkDocs and Jekyll sites fall back to the first heading, and some use `authors:` lists.
-    title = meta.get("title") or _first_heading(post.content)
+    title = meta.get("title") or _first_heading(content)
     author = meta.get("author")
-    if author is None and isinstance(meta.get("authors"), list):
-        author = ", ".join(str(name) for name in meta["authors"])
+    if author is None:
+        author = meta.get("authors")
+    if isinstance(author, list | tuple):
+        author = ", ".join(" ".join(str(name).split()) for name in author if name)
+    tags = meta.get("tags")
+    if tags is None:
+        # MkDocs and Jekyll sites file pages under `categories:`; Hugo and Pelican `keywords:`.
+        tags = [*_as_list(meta.get("categories")), *_as_list(meta.get("keywords"))] or None
+    url = meta.get("url")
+    try:
+        rendered = render_markdown(content, url if isinstance(url, str) else "")
+    except RecursionError:  # markdown-it nests deeper than Python's stack on pathological input
+        raise ArticleError(path, "body", "nested too deeply to be read as Markdown") from None
     fields = {
         "id": article_id,
         "title": title,
         "date": meta.get("date"),
         "author": author or "",
-        "tags": meta.get("tags"),
+        "tags": tags,
         "summary": meta.get("summary") or meta.get("description") or "",
-        "body": markdown_to_text(post.content),
+        "body": rendered.text,
+        "html": rendered.html,
+        "url": url,
         "content_hash": hashlib.sha256(raw).hexdigest(),
     }
     try:
@@ -278,10 +392,16 @@ def _list_below(folder: int, prefix: str, stat: bool, listed: list[ListedFile]) 
 
 def load_article(path: Path, corpus_dir: Path) -> Article:
     """Read and parse one article file; raises ArticleError if it cannot be indexed."""
-    article_id = article_id_for(path, corpus_dir)
+    article_id = public_id(article_id_for(path, corpus_dir))
     if not ARTICLE_ID_PATTERN.match(article_id):
         raise ArticleError(
-            path, "file name", "use letters, digits, '.', '_', '-', '&' or '+' in file names"
+            path,
+            "file name",
+            "use letters, digits, spaces, '.', '_', '-', '&' or '+' in file names",
+        )
+    if article_id != article_id_for(path, corpus_dir) and path_of(article_id, corpus_dir).exists():
+        raise ArticleError(
+            path, "file name", f"{path_of(article_id, corpus_dir).name} has the same id; rename one"
         )
     try:
         raw = path.read_bytes()

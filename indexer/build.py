@@ -19,7 +19,7 @@ from typing import Any
 import whoosh.index
 from whoosh.filedb.filestore import FileStorage
 
-from indexer.articles import Article, ListedFile, list_corpus, list_given, path_of
+from indexer.articles import Article, ListedFile, list_corpus, list_given, path_of, public_id
 from indexer.changes import RACY_NS, Change, CorpusScan, file_state
 from indexer.errors import (
     ArticleError,
@@ -251,7 +251,8 @@ class _Build:
     def apply(self, change: Change) -> None:
         """Write one added, updated or deleted article."""
         if change.kind == "deleted":
-            self.writer.delete_by_term("id", change.article_id)
+            # Listed ids are file paths; an indexed id has `-` for the spaces of its file name.
+            self.writer.delete_by_term("id", public_id(change.article_id))
             return
         assert change.article is not None
         document = article_to_document(change.article)

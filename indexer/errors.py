@@ -128,3 +128,12 @@ class IndexOutdatedError(MedsearchError):
         )
         self.feature = feature
         self.fields = fields
+
+
+class ImportSourceError(MedsearchError):
+    """The source of an import cannot be read: missing, a folder where a file belongs, not XML."""
+
+    def __init__(self, source: Path, problem: str) -> None:
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.problem = problem

@@ -143,6 +143,10 @@ def build_schema() -> Schema:
         title=ProseText(analyzer=prose, stored=True),
         summary=STORED,
         body=STORED,
+        # The body as sanitised HTML for the reading page, and the original's address: stored
+        # only, so /read/{id} needs neither the corpus files nor a second Markdown parse.
+        html=STORED,
+        url=STORED,
         # spelling=True keeps the unstemmed words too, for "did you mean" suggestions.
         content=ProseText(analyzer=prose, spelling=True),
         author=TEXT(analyzer=name_analyzer(), stored=True),
@@ -164,6 +168,8 @@ def article_to_document(article: Article) -> dict[str, Any]:
         "title": article.title,
         "summary": article.summary,
         "body": article.body,
+        "html": article.html,
+        "url": article.url,
         CONTENT_FIELD: "\n".join(
             part for part in (article.title, article.summary, article.body) if part
         ),
@@ -190,6 +196,8 @@ def article_from_stored(fields: Mapping[str, Any]) -> Article:
         tags=tuple(stored_tags(fields.get("tags"))),
         summary=fields.get("summary") or "",
         body=fields.get("body") or "",
+        html=fields.get("html") or "",
+        url=fields.get("url") or "",
         content_hash=fields.get("content_hash") or "",
     )
 

@@ -1,4 +1,5 @@
-"""The `medsearch` command: `index` builds the index, `serve` runs the API with uvicorn."""
+"""The `medsearch` command: `index` builds the index, `import` writes articles from web pages,
+WordPress exports and feeds, `serve` runs the API with uvicorn."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 
 from indexer.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_index_arguments, run_index
 from indexer.errors import IndexCorruptError
+from indexer.importers.cli import add_import_arguments, run_import
 from indexer.settings import Settings
 from indexer.storage import current_generation
 from search_api.http.access_log import uvicorn_log_config
@@ -31,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     index = commands.add_parser("index", help="build the index from a folder of Markdown articles")
     add_index_arguments(index)
+    add_import_arguments(
+        commands.add_parser(
+            "import", help="write Markdown articles from saved web pages, WordPress or a feed"
+        )
+    )
     serve = commands.add_parser("serve", help="serve the search API over HTTP")
     serve.add_argument("--index", type=Path, default=None, help="index folder")
     serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
@@ -116,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if args.command == "index":
         return run_index(args, settings)
+    if args.command == "import":
+        return run_import(args)
     return run_serve(args, settings)
 
 

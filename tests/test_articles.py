@@ -62,8 +62,7 @@ def test_load_article_non_date_names_date_field(tmp_path: Path) -> None:
 
 def test_load_article_impossible_date_is_reported(tmp_path: Path) -> None:
     error = _error_for(tmp_path, "---\ntitle: T\ndate: 2020-13-45\n---\nBody\n")
-    assert error.field == "front matter"
-    assert "month must be in 1..12" in error.problem
+    assert (error.field, error.problem) == ("date", "2020-13-45 is not a day of the calendar")
 
 
 def test_load_article_not_utf8_gives_offset(tmp_path: Path) -> None:
@@ -128,3 +127,89 @@ def test_corpus_files_lists_as_sorting_paths_part_by_part(tmp_path: Path) -> Non
     ]
     assert "linked/x" not in [article_id_for(path, tmp_path) for path in listed]
     assert article_id_for(tmp_path / "a" / "b" / "c.md", tmp_path) == "a/b/c"
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        ("December 7, 2010", dt.date(2010, 12, 7)),
+        ("7 Dec 2010", dt.date(2010, 12, 7)),
+        ("2010-12-07T10:00:00Z", dt.date(2010, 12, 7)),
+        ("'2010-12-07'", dt.date(2010, 12, 7)),
+        ("2010/12/07", dt.date(2010, 12, 7)),
+        ("Tue, 07 Dec 2010 10:00:00 +0000", dt.date(2010, 12, 7)),
+    ],
+)
+def test_load_article_reads_unambiguous_dates(tmp_path: Path, written: str, day: dt.date) -> None:
+    path = write_article(tmp_path, "d.md", f"---\ntitle: T\ndate: {written}\n---\nBody\n")
+    assert load_article(path, tmp_path).date == day
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [
+        ("2024-02-30", "2024-02-30 is not a day of the calendar"),
+        (
+            "03/04/2010",
+            "03/04/2010 is ambiguous (day and month can be read either way); write it as "
+            "YYYY-MM-DD",
+        ),
+        ("December 7", "December 7 lacks a year or a day; write it as YYYY-MM-DD"),
+    ],
+)
+def test_load_article_refuses_impossible_and_ambiguous_dates(
+    tmp_path: Path, written: str, problem: str
+) -> None:
+    error = _error_for(tmp_path, f"---\ntitle: T\ndate: {written}\n---\nBody\n")
+    assert (error.field, error.problem) == ("date", problem)
+
+
+def test_load_article_yaml_error_names_the_line_of_its_cause(tmp_path: Path) -> None:
+    text = '---\ntitle: "Unclosed quote\nauthor: Ana\ntags: [a]\ndate: 2020-01-01\n---\nBody\n'
+    error = _error_for(tmp_path, text)
+    assert error.field == "front matter"
+    assert error.problem.startswith("YAML cannot be parsed at line 2: scanning a quoted scalar")
+
+
+def test_load_article_authors_as_string_or_list(tmp_path: Path) -> None:
+    one = write_article(tmp_path, "one.md", "---\ntitle: T\nauthors: Mara Quill, MD\n---\nB\n")
+    two = write_article(tmp_path, "two.md", "---\ntitle: T\nauthors:\n  - Ana\n  - Ben\n---\nB\n")
+    assert load_article(one, tmp_path).author == "Mara Quill, MD"
+    assert load_article(two, tmp_path).author == "Ana, Ben"
+
+
+def test_load_article_categories_and_keywords_are_tags_without_tags(tmp_path: Path) -> None:
+    text = "---\ntitle: T\ncategories:\n  - Cardiology\nkeywords: ACS, lipids\n---\nB\n"
+    path = write_article(tmp_path, "c.md", text)
+    assert load_article(path, tmp_path).tags == ("cardiology", "acs", "lipids")
+    text = "---\ntitle: T\ntags: [own]\ncategories: [Cardiology]\n---\nB\n"
+    assert load_article(write_article(tmp_path, "t.md", text), tmp_path).tags == ("own",)
+
+
+def test_load_article_file_name_spaces_become_dashes_in_the_id(tmp_path: Path) -> None:
+    path = write_article(tmp_path, "notes/heart failure  basics.md", "---\ntitle: T\n---\nB\n")
+    assert load_article(path, tmp_path).id == "notes/heart-failure-basics"
+    write_article(tmp_path, "notes/heart-failure-basics.md", "---\ntitle: T\n---\nB\n")
+    error = _error_for_path(path, tmp_path)
+    assert (error.field, error.problem) == (
+        "file name",
+        "heart-failure-basics.md has the same id; rename one",
+    )
+
+
+def test_load_article_url_and_summary(tmp_path: Path) -> None:
+    text = "---\ntitle: T\nurl: https://clinic.example.org/a/\nsummary: Short.\n---\n![x](p.png)\n"
+    article = load_article(write_article(tmp_path, "u.md", text), tmp_path)
+    assert (article.url, article.summary) == ("https://clinic.example.org/a/", "Short.")
+    assert 'src="https://clinic.example.org/a/p.png"' in article.html
+    error = _error_for(tmp_path, "---\ntitle: T\nurl: clinic page\n---\nB\n")
+    assert (error.field, error.problem) == (
+        "url",
+        "'clinic page' is not a web address; write https://...",
+    )
+
+
+def _error_for_path(path: Path, corpus: Path) -> ArticleError:
+    with pytest.raises(ArticleError) as caught:
+        load_article(path, corpus)
+    return caught.value
