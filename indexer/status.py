@@ -86,7 +86,7 @@ def read_status(index_dir: Path) -> BuildStatus:
     except (OSError, ValidationError):
         return BuildStatus()
     running = status.running
-    if running is not None and not _process_alive(running.pid):
+    if running is not None and not process_alive(running.pid):
         return BuildStatus(running=None, last_build=interrupted(running))
     return status
 
@@ -145,7 +145,8 @@ def _write(index_dir: Path, status: BuildStatus) -> None:
             temporary.unlink()
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

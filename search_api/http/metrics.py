@@ -32,6 +32,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from indexer.status import process_alive
 from search_api.engine import EngineCounters, SearchEngine
 from search_api.http.dependencies import EngineDep, SettingsDep
 from search_api.http.ratelimit import ROUTE_TEMPLATE_KEY
@@ -188,19 +189,9 @@ def _forget_dead_workers(folder: Path) -> None:
     # totals would fall; its gauges are dropped, as prometheus-client advises.
     for path in folder.glob("gauge_*.db"):
         pid = path.stem.rpartition("_")[2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             multiprocess.mark_process_dead(int(pid), str(folder))  # type: ignore[no-untyped-call]
             path.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def route_label(scope: Scope) -> str:
